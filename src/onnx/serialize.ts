@@ -1,0 +1,78 @@
+// Graph → onnx.ModelProto bytes (onnx-proto). Opset 17 with IR version 8: the newest pair that
+// onnx-proto 8 (ONNX 1.10 schema) can describe and onnxruntime 1.30 runs; see docs/onnx-engine.md#opset.
+
+import onnxProto from "onnx-proto";
+import { Dim, DType, Graph, TensorType } from "./ir.js";
+import { validate } from "./validate.js";
+
+const { onnx } = onnxProto;
+/** The onnx-proto namespace (ModelProto.decode etc.), re-exported for tests and tools. */
+export { onnx };
+
+/** ONNX opset of the default domain that every graph imports. */
+export const OPSET = 17;
+/** ModelProto.ir_version written. */
+export const IR_VERSION = 8;
+
+/** ONNX TensorProto.DataType code of each dtype. */
+export const DTYPE_CODE: Record<DType, number> = { float32: 1, float64: 11, int64: 7, bool: 9 };
+
+function typeProto(t: TensorType): onnxProto.onnx.ITypeProto {
+  const dim = t.shape.map((d: Dim) => (typeof d === "number" ? { dimValue: d } : { dimParam: d }));
+  return { tensorType: { elemType: DTYPE_CODE[t.dtype], shape: { dim } } };
+}
+
+function attribute(name: string, value: number | number[] | string, isInt: boolean): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof value === "string") return { name, type: T.STRING, s: new TextEncoder().encode(value) };
+  if (Array.isArray(value)) return isInt ? { name, type: T.INTS, ints: value } : { name, type: T.FLOATS, floats: value };
+  return isInt ? { name, type: T.INT, i: value } : { name, type: T.FLOAT, f: value };
+}
+
+/** Options of `toModel`/`serialize`. */
+export interface SerializeOptions {
+  /** Also write value_info for intermediate tensors (lets onnxruntime cross-check our shapes). */
+  valueInfo?: boolean;
+  docString?: string;
+}
+
+/** Builds the ModelProto of a (validated) graph. */
+export function toModel(g: Graph, opts: SerializeOptions = {}): onnxProto.onnx.ModelProto {
+  validate(g);
+  const inputsAndInits = new Set([...g.inputs, ...g.initializers.keys()]);
+  const graph: onnxProto.onnx.IGraphProto = {
+    name: g.name,
+    node: g.nodes.map((n) => ({
+      name: n.name,
+      opType: n.opType,
+      input: n.inputs,
+      output: n.outputs,
+      attribute: Object.entries(n.attrs).map(([k, v]) => attribute(k, v, n.ints.includes(k))),
+    })),
+    initializer: [...g.initializers.values()].map((init) => ({
+      name: init.name,
+      dataType: DTYPE_CODE[init.type.dtype],
+      dims: init.type.shape as number[],
+      // raw little-endian bytes (x86/ARM hosts are little-endian, as ONNX requires)
+      rawData: new Uint8Array(init.data.buffer, init.data.byteOffset, init.data.byteLength),
+    })),
+    input: g.inputs.map((name) => ({ name, type: typeProto(g.typeOf(name)) })),
+    output: g.outputs.map((name) => ({ name, type: typeProto(g.typeOf(name)) })),
+    valueInfo: opts.valueInfo
+      ? g.nodes.flatMap((n) => n.outputs).filter((o) => !g.outputs.includes(o) && !inputsAndInits.has(o)).map((name) => ({ name, type: typeProto(g.typeOf(name)) }))
+      : [],
+  };
+  return onnx.ModelProto.create({
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: "", version: OPSET }],
+    producerName: "emlab",
+    producerVersion: "0.1.0",
+    docString: opts.docString ?? "",
+    graph,
+  });
+}
+
+/** Validates `g` and encodes it as ONNX ModelProto bytes. */
+export function serialize(g: Graph, opts: SerializeOptions = {}): Uint8Array {
+  return onnx.ModelProto.encode(toModel(g, opts)).finish();
+}

@@ -1,0 +1,173 @@
+// Thin helpers over onnxruntime-node: a session from model bytes, feeds from typed arrays (symbolic
+// dims resolved from the data length), outputs back as typed arrays, and `TrainStep`, which carries
+// parameters and Adam state from one session.run to the next.
+
+import * as ort from "onnxruntime-node";
+import { AdamSection } from "./adam.js";
+import { DType, Dim, Graph, TensorType } from "./ir.js";
+import { SerializeOptions, serialize } from "./serialize.js";
+
+/** Data of one tensor as it travels in and out of a session. */
+export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+
+/** Session options the engine cares about. */
+export interface SessionOptions {
+  /** Intra-op threads (default 2: the machine has 2 cores; 1 when another job shares them). */
+  threads?: number;
+  /** onnxruntime graph optimisation (default "all"). */
+  optimization?: "disabled" | "basic" | "extended" | "all";
+  /** Busy-wait in worker threads between ops (default false: cores are shared with other jobs). */
+  spinning?: boolean;
+}
+
+/** Creates an onnxruntime-node session from ModelProto bytes. */
+export async function createSession(bytes: Uint8Array, opts: SessionOptions = {}): Promise<ort.InferenceSession> {
+  const { threads = 2, optimization = "all", spinning = false } = opts;
+  return ort.InferenceSession.create(bytes, {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    graphOptimizationLevel: optimization,
+    extra: { session: { intra_op: { allow_spinning: spinning ? "1" : "0" } } },
+  });
+}
+
+/** Serialises `g` and opens a session on it. */
+export async function sessionFor(g: Graph, opts: SessionOptions & SerializeOptions = {}): Promise<ort.InferenceSession> {
+  return createSession(serialize(g, opts), opts);
+}
+
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: "float32", float64: "float64", int64: "int64", bool: "bool" };
+
+/** Concrete dims of `type` for `length` elements: one symbolic dim is solved for. */
+export function concreteDims(name: string, shape: Dim[], length: number): number[] {
+  const known = shape.reduce<number>((p, d) => (typeof d === "number" ? p * d : p), 1);
+  const syms = shape.filter((d) => typeof d !== "number");
+  if (syms.length > 1) throw new Error(`input '${name}': more than one symbolic dim in [${shape}]`);
+  if (syms.length === 0 && known !== length) throw new Error(`input '${name}': ${length} values for shape [${shape}]`);
+  if (syms.length === 1 && length % known) throw new Error(`input '${name}': ${length} values do not fit [${shape}]`);
+  return shape.map((d) => (typeof d === "number" ? d : length / known));
+}
+
+/** An onnxruntime tensor over `data` (no copy) with dims from the graph type. */
+export function toOrt(name: string, type: TensorType, data: TensorData): ort.Tensor {
+  return new ort.Tensor(ORT_TYPE[type.dtype], data as never, concreteDims(name, type.shape, data.length));
+}
+
+/** Data of an onnxruntime tensor as a typed array. */
+export function fromOrt(t: ort.Tensor): TensorData {
+  return t.data as TensorData;
+}
+
+/** Runs `session` with typed-array feeds for the inputs of `g`; returns each requested output's data. */
+export async function runGraph(session: ort.InferenceSession, g: Graph, feeds: Record<string, TensorData>, fetch?: string[]): Promise<Record<string, TensorData>> {
+  const ortFeeds: Record<string, ort.Tensor> = {};
+  for (const name of g.inputs) {
+    const data = feeds[name];
+    if (!data) throw new Error(`runGraph: no feed for input '${name}'`);
+    ortFeeds[name] = toOrt(name, g.typeOf(name), data);
+  }
+  const out = fetch ? await session.run(ortFeeds, fetch) : await session.run(ortFeeds);
+  const res: Record<string, TensorData> = {};
+  for (const [k, v] of Object.entries(out)) res[k] = fromOrt(v);
+  return res;
+}
+
+/** Initial values of a training step's state: parameters, plus `lr` when the graph takes it as input. */
+export interface TrainInit {
+  params: Record<string, TensorData>;
+  lr?: number;
+}
+
+/**
+ * One training-step graph plus its carried state: parameters, m, v, step (and lr) of one or more
+ * Adam sections (a GAN graph has two). `run(batch)` feeds the batch with the state, then swaps each
+ * `*.new` output in as the next step's input.
+ */
+export class TrainStep {
+  /** Current value of every state input (parameters, `m.*`, `v.*`, steps, learning rates). */
+  readonly state = new Map<string, TensorData>();
+  readonly sections: AdamSection[];
+  /** Each state output → the state input it replaces. */
+  private readonly next = new Map<string, string>();
+  /** Second buffer of each state tensor when outputs are pre-allocated (double buffering). */
+  private readonly spare = new Map<string, TensorData>();
+
+  /**
+   * `preallocate`: onnxruntime writes the new state into a second set of buffers that are swapped
+   * with the current ones after each run (arrays returned by `param()` are then overwritten two
+   * steps later; copy them to keep them).
+   */
+  constructor(readonly session: ort.InferenceSession, readonly graph: Graph, adam: AdamSection | AdamSection[], init: TrainInit, readonly preallocate = false) {
+    this.sections = Array.isArray(adam) ? adam : [adam];
+    const float = (n: number, like: string) => (graph.typeOf(like).dtype === "float64" ? new Float64Array(n) : new Float32Array(n));
+    for (const sec of this.sections) {
+      for (const s of sec.slots) {
+        const p = init.params[s.param];
+        if (!p) throw new Error(`TrainStep: no initial value for parameter '${s.param}'`);
+        this.state.set(s.param, p).set(s.m, float(p.length, s.m)).set(s.v, float(p.length, s.v));
+      }
+      this.state.set(sec.step, float(1, sec.step));
+      if (sec.stateInputs.includes(sec.lr)) this.state.set(sec.lr, float(1, sec.lr).fill(init.lr ?? 1e-3));
+      for (const [out, into] of sec.next) this.next.set(out, into);
+    }
+    if (preallocate) for (const into of this.next.values()) this.spare.set(into, this.state.get(into)!.slice());
+  }
+
+  /** Number of updates done so far (by the first section). */
+  get steps(): number {
+    return Number(this.state.get(this.sections[0].step)![0]);
+  }
+
+  /** Sets the learning rate of section `which` (graphs built with `lr: "input"` only). */
+  setLr(lr: number, which = 0): void {
+    const cur = this.state.get(this.sections[which].lr);
+    if (!cur) throw new Error("TrainStep: this graph has a constant learning rate");
+    cur[0] = lr;
+  }
+
+  /** Current value of state tensor `name` (a parameter, `m.<p>`, `v.<p>`, `step`, `lr`). */
+  param(name: string): Float32Array | Float64Array {
+    const v = this.state.get(name);
+    if (!v) throw new Error(`TrainStep: unknown state tensor '${name}'`);
+    return v as Float32Array | Float64Array;
+  }
+
+  /** One forward + backward + Adam update; returns the graph's non-state outputs (loss terms). */
+  async run(batch: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+    const feeds: Record<string, TensorData> = { ...batch };
+    for (const [k, v] of this.state) feeds[k] = v;
+    const rest: Record<string, TensorData> = {};
+    if (!this.preallocate) {
+      const out = await runGraph(this.session, this.graph, feeds);
+      for (const [k, v] of Object.entries(out)) {
+        const into = this.next.get(k);
+        if (into) this.state.set(into, v);
+        else rest[k] = v;
+      }
+      return rest;
+    }
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const name of this.graph.inputs) {
+      if (!feeds[name]) throw new Error(`TrainStep: no feed for input '${name}'`);
+      ortFeeds[name] = toOrt(name, this.graph.typeOf(name), feeds[name]);
+    }
+    const fetches: Record<string, ort.Tensor | null> = {};
+    for (const k of this.graph.outputs) {
+      const into = this.next.get(k);
+      fetches[k] = into ? toOrt(k, this.graph.typeOf(into), this.spare.get(into)!) : null;
+    }
+    const out = await this.session.run(ortFeeds, fetches);
+    for (const k of this.graph.outputs) {
+      const into = this.next.get(k);
+      if (!into) {
+        rest[k] = fromOrt(out[k]);
+        continue;
+      }
+      const cur = this.state.get(into)!;
+      this.state.set(into, this.spare.get(into)!);
+      this.spare.set(into, cur);
+    }
+    return rest;
+  }
+}
