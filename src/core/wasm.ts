@@ -147,7 +147,10 @@ export function getCore(): Core {
 export async function loadCore(source: CoreSource): Promise<Core> {
   let input: any = source;
   if (typeof source === "string" || source instanceof URL) {
-    input = fetch(source);
+    const res = await fetch(source);
+    // A 404 page would otherwise surface as an obscure compile or MIME-type error.
+    if (!res.ok) throw new Error(`loadCore: ${String(source)}: HTTP ${res.status} ${res.statusText}`);
+    input = res;
   }
   const { exports } = await instantiate<CoreExports>(input, imports);
   return new Core(exports as CoreExports);

@@ -1,0 +1,18 @@
+// `emlab/core`: the Node-free part of emlab, for browsers, workers and bundlers. Nothing here
+// (nor anything it imports) touches `node:` modules, and nothing loads core.wasm by itself:
+// call `setDefaultCore(await loadCore(url or bytes))` first, or pass `core` to each estimator.
+// test/browser.test.ts checks both the import graph and the page in examples/browser/.
+// Every export is documented in docs/core-api.md.
+
+export { Core, loadCore, loadCoreSync, setDefaultCore, getCore, MAX_MEMORY_BYTES } from "./wasm.js";
+export type { CoreExports, CoreSource, Region } from "./wasm.js";
+export { matrix, takeRows, type Matrix } from "./matrix.js";
+
+export { GaussianMixture, sortByWeight } from "../mixture/gaussian-mixture.js";
+export type { GaussianMixtureOptions, CovarianceType, InitMethod, InitSpec } from "../mixture/gaussian-mixture.js";
+
+export { PCA, type PCAOptions, type PCAJSON } from "../decomposition/pca.js";
+export type { CovarianceInput, QuantizedMatrix } from "../linalg/covariance.js";
+export { eigh, type Eigh, type EighOptions } from "../linalg/eigh.js";
+
+export { UserError } from "../util/errors.js";
