@@ -9,3 +9,9 @@ export function heapBase(): usize {
 }
 
 export * from "./reduce";
+export * from "./estep";
+export * from "./mstep";
+export * from "./full";
+export * from "./cov";
+export * from "./eigen";
+export * from "./project";

@@ -1,0 +1,247 @@
+// E-step kernels of the diagonal (and spherical) Gaussian mixture: one fused pass over X.
+// See docs/gmm.md for the mathematics and the precision choice.
+//
+// Parameters arrive "prepared" (prepareDiagF64 / prepareSphericalF64 in mstep.ts):
+//   means K×d f64, prec K×d f64 (1/s_kj), logConst K f64 (log π_k − ½ Σ_j log(2π s_kj)),
+// so log π_k + log N(x | μ_k, diag s_k) = logConst_k − ½ Σ_j (x_j − μ_kj)² prec_kj.
+// X is f32 row-major n×d; every distance is computed in f64 lanes (each row promoted once):
+// with f32 lanes the rounding of μ and of x − μ broke the 1e-9 monotonicity bound and nearly
+// the 1e-6 agreement with the float64 twin on data with a large common offset (docs/gmm.md).
+import { hsumF64x2 } from "./simd";
+
+/** xd[j] = x[j] for one row: f32 → f64, once per row, so the K distance loops read f64 directly. */
+@inline function promoteRow(xd: usize, x: usize, d: i32): void {
+  let j = 0;
+  for (; j + 4 <= d; j += 4) {
+    const v = v128.load(x + (<usize>j << 2));
+    const o = <usize>j << 3;
+    v128.store(xd + o, f64x2.promote_low_f32x4(v));
+    v128.store(xd + o + 16, f64x2.promote_low_f32x4(v128.shuffle<u32>(v, v, 2, 3, 0, 1)));
+  }
+  for (; j < d; j++) store<f64>(xd + (<usize>j << 3), <f64>load<f32>(x + (<usize>j << 2)));
+}
+
+/** Σ_j (x_j − μ_j)² p_j for f64 rows x, μ, p of length d (f64 lanes, scalar tail). */
+@inline function mahalanobisDiag(x: usize, mu: usize, p: usize, d: i32): f64 {
+  // Four independent accumulators (8 features per step) hide the latency of f64x2.add.
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let a2 = f64x2.splat(0);
+  let a3 = f64x2.splat(0);
+  let j = 0;
+  for (; j + 8 <= d; j += 8) {
+    const o = <usize>j << 3;
+    const d0 = f64x2.sub(v128.load(x + o), v128.load(mu + o));
+    const d1 = f64x2.sub(v128.load(x + o + 16), v128.load(mu + o + 16));
+    const d2 = f64x2.sub(v128.load(x + o + 32), v128.load(mu + o + 32));
+    const d3 = f64x2.sub(v128.load(x + o + 48), v128.load(mu + o + 48));
+    a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(d0, d0), v128.load(p + o)));
+    a1 = f64x2.add(a1, f64x2.mul(f64x2.mul(d1, d1), v128.load(p + o + 16)));
+    a2 = f64x2.add(a2, f64x2.mul(f64x2.mul(d2, d2), v128.load(p + o + 32)));
+    a3 = f64x2.add(a3, f64x2.mul(f64x2.mul(d3, d3), v128.load(p + o + 48)));
+  }
+  for (; j + 2 <= d; j += 2) {
+    const o = <usize>j << 3;
+    const d0 = f64x2.sub(v128.load(x + o), v128.load(mu + o));
+    a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(d0, d0), v128.load(p + o)));
+  }
+  let acc = hsumF64x2(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)));
+  if (j < d) {
+    const o = <usize>j << 3;
+    const t = load<f64>(x + o) - load<f64>(mu + o);
+    acc += t * t * load<f64>(p + o);
+  }
+  return acc;
+}
+
+/** out[k] = log π_k + log N(x | μ_k, diag s_k) for one row x (f64, d), all K components. */
+@inline function weightedLogProbRow(out: usize, x: usize, d: i32, k: i32, means: usize, prec: usize, logConst: usize): void {
+  const rowBytes = <usize>d << 3;
+  for (let c = 0; c < k; c++) {
+    const off = <usize>c * rowBytes;
+    const m = mahalanobisDiag(x, means + off, prec + off, d);
+    store<f64>(out + (<usize>c << 3), load<f64>(logConst + (<usize>c << 3)) - 0.5 * m);
+  }
+}
+
+/**
+ * The same distances for two rows x0, x1 (f64, d) against one component: the means and
+ * precisions are loaded once for both rows. Results are stored to out0, out1.
+ */
+@inline function mahalanobisDiag2(out0: usize, out1: usize, x0: usize, x1: usize, mu: usize, p: usize, d: i32): void {
+  let a0 = f64x2.splat(0);
+  let a1 = f64x2.splat(0);
+  let b0 = f64x2.splat(0);
+  let b1 = f64x2.splat(0);
+  let j = 0;
+  for (; j + 4 <= d; j += 4) {
+    const o = <usize>j << 3;
+    const m0 = v128.load(mu + o);
+    const m1 = v128.load(mu + o + 16);
+    const p0 = v128.load(p + o);
+    const p1 = v128.load(p + o + 16);
+    const s0 = f64x2.sub(v128.load(x0 + o), m0);
+    const s1 = f64x2.sub(v128.load(x0 + o + 16), m1);
+    const t0 = f64x2.sub(v128.load(x1 + o), m0);
+    const t1 = f64x2.sub(v128.load(x1 + o + 16), m1);
+    a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(s0, s0), p0));
+    a1 = f64x2.add(a1, f64x2.mul(f64x2.mul(s1, s1), p1));
+    b0 = f64x2.add(b0, f64x2.mul(f64x2.mul(t0, t0), p0));
+    b1 = f64x2.add(b1, f64x2.mul(f64x2.mul(t1, t1), p1));
+  }
+  let acc0 = hsumF64x2(f64x2.add(a0, a1));
+  let acc1 = hsumF64x2(f64x2.add(b0, b1));
+  for (; j < d; j++) {
+    const o = <usize>j << 3;
+    const m = load<f64>(mu + o);
+    const q = load<f64>(p + o);
+    const s = load<f64>(x0 + o) - m;
+    const t = load<f64>(x1 + o) - m;
+    acc0 += s * s * q;
+    acc1 += t * t * q;
+  }
+  store<f64>(out0, acc0);
+  store<f64>(out1, acc1);
+}
+
+/** weightedLogProbRow for two rows at once: out0, out1 (K f64 each). */
+@inline function weightedLogProbRow2(out0: usize, out1: usize, x0: usize, x1: usize, d: i32, k: i32, means: usize, prec: usize, logConst: usize): void {
+  const rowBytes = <usize>d << 3;
+  for (let c = 0; c < k; c++) {
+    const off = <usize>c * rowBytes;
+    const o = <usize>c << 3;
+    mahalanobisDiag2(out0 + o, out1 + o, x0, x1, means + off, prec + off, d);
+    const lc = load<f64>(logConst + o);
+    store<f64>(out0 + o, lc - 0.5 * load<f64>(out0 + o));
+    store<f64>(out1 + o, lc - 0.5 * load<f64>(out1 + o));
+  }
+}
+
+/** log Σ_k exp(v_k) for K f64 values at v; −Infinity when every v_k is −Infinity. */
+@inline function logSumExpF64(v: usize, k: i32): f64 {
+  let m = -Infinity;
+  for (let c = 0; c < k; c++) m = Math.max(m, load<f64>(v + (<usize>c << 3)));
+  if (m == -Infinity) return m;
+  let s: f64 = 0;
+  // every exponent ≤ 0 and the largest is exactly 0, so s ∈ [1, K]: its log is safe.
+  for (let c = 0; c < k; c++) s += Math.exp(load<f64>(v + (<usize>c << 3)) - m);
+  return m + Math.log(s);
+}
+
+/** acc[j] += r·x_j and acc2[j] += r·x_j² over one f64 row x of length d (f64 lanes, scalar tail). */
+@inline function accumulateRow(acc: usize, acc2: usize, x: usize, r: f64, d: i32): void {
+  const rv = f64x2.splat(r);
+  let j = 0;
+  for (; j + 2 <= d; j += 2) {
+    const o = <usize>j << 3;
+    const v = v128.load(x + o);
+    const rx = f64x2.mul(rv, v);
+    v128.store(acc + o, f64x2.add(v128.load(acc + o), rx));
+    v128.store(acc2 + o, f64x2.add(v128.load(acc2 + o), f64x2.mul(rx, v)));
+  }
+  if (j < d) {
+    const o = <usize>j << 3;
+    const xj = load<f64>(x + o);
+    const rx = r * xj;
+    store<f64>(acc + o, load<f64>(acc + o) + rx);
+    store<f64>(acc2 + o, load<f64>(acc2 + o) + rx * xj);
+  }
+}
+
+/** Row i's part of the fused E-step, from its weighted log-probabilities lp (K): returns log p(x_i). */
+@inline function finishRow(sumR: usize, sumX: usize, sumX2: usize, lp: usize, xd: usize, d: i32, k: i32): f64 {
+  const lse = logSumExpF64(lp, k);
+  const rowF64 = <usize>d << 3;
+  for (let c = 0; c < k; c++) {
+    // r = exp(log r) ∈ [0, 1]: a component whose responsibility underflowed to exactly 0
+    // adds nothing, so skipping it changes no bit of the statistics.
+    const r = Math.exp(load<f64>(lp + (<usize>c << 3)) - lse);
+    if (r == 0) continue;
+    store<f64>(sumR + (<usize>c << 3), load<f64>(sumR + (<usize>c << 3)) + r);
+    const off = <usize>c * rowF64;
+    accumulateRow(sumX + off, sumX2 + off, xd, r, d);
+  }
+  return lse;
+}
+
+/**
+ * Fused E-step over n rows of X (f32, row-major n×d) for K diagonal components:
+ * per row, weighted log-probabilities, log-sum-exp, responsibilities r_ik, and accumulation
+ * (+=, caller zeroes) of sumR (K f64), sumX (K×d f64) = Σ r·x, sumX2 (K×d f64) = Σ r·x².
+ * scratch: 2·(K + d) f64. Returns Σ_i log p(x_i) in f64. The n×K responsibilities are never stored.
+ */
+export function estepDiagF32(
+  sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
+  x: usize, n: i32, d: i32, k: i32,
+  means: usize, prec: usize, logConst: usize,
+): f64 {
+  let ll: f64 = 0;
+  const rowF32 = <usize>d << 2;
+  const lp0 = scratch;
+  const lp1 = lp0 + (<usize>k << 3);
+  const xd0 = lp1 + (<usize>k << 3);
+  const xd1 = xd0 + (<usize>d << 3);
+  let i = 0;
+  // Rows in pairs: each component's means and precisions are read once for two rows.
+  for (; i + 2 <= n; i += 2) {
+    promoteRow(xd0, x + <usize>i * rowF32, d);
+    promoteRow(xd1, x + <usize>(i + 1) * rowF32, d);
+    weightedLogProbRow2(lp0, lp1, xd0, xd1, d, k, means, prec, logConst);
+    ll += finishRow(sumR, sumX, sumX2, lp0, xd0, d, k);
+    ll += finishRow(sumR, sumX, sumX2, lp1, xd1, d, k);
+  }
+  if (i < n) {
+    promoteRow(xd0, x + <usize>i * rowF32, d);
+    weightedLogProbRow(lp0, xd0, d, k, means, prec, logConst);
+    ll += finishRow(sumR, sumX, sumX2, lp0, xd0, d, k);
+  }
+  return ll;
+}
+
+/**
+ * out (n×K f64, row-major) = log π_k + log N(x_i | μ_k, diag s_k) for n rows of X (f32, n×d).
+ * scratch: 2·d f64.
+ */
+export function logprobDiagF32(
+  out: usize, scratch: usize, x: usize, n: i32, d: i32, k: i32,
+  means: usize, prec: usize, logConst: usize,
+): void {
+  const rowF32 = <usize>d << 2;
+  const outRow = <usize>k << 3;
+  const xd0 = scratch;
+  const xd1 = scratch + (<usize>d << 3);
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    promoteRow(xd0, x + <usize>i * rowF32, d);
+    promoteRow(xd1, x + <usize>(i + 1) * rowF32, d);
+    weightedLogProbRow2(out + <usize>i * outRow, out + <usize>(i + 1) * outRow, xd0, xd1, d, k, means, prec, logConst);
+  }
+  if (i < n) {
+    promoteRow(xd0, x + <usize>i * rowF32, d);
+    weightedLogProbRow(out + <usize>i * outRow, xd0, d, k, means, prec, logConst);
+  }
+}
+
+/**
+ * Sufficient statistics from given responsibilities resp (n×K f64, row-major) — the start
+ * of EM from a hard or random assignment: accumulates (+=) sumR (K), sumX (K×d), sumX2 (K×d).
+ * scratch: d f64.
+ */
+export function statsFromRespF32(
+  sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
+  x: usize, resp: usize, n: i32, d: i32, k: i32,
+): void {
+  const rowF32 = <usize>d << 2;
+  const rowF64 = <usize>d << 3;
+  for (let i = 0; i < n; i++) {
+    const ri = resp + <usize>i * (<usize>k << 3);
+    promoteRow(scratch, x + <usize>i * rowF32, d);
+    for (let c = 0; c < k; c++) {
+      const r = load<f64>(ri + (<usize>c << 3));
+      if (r == 0) continue;
+      store<f64>(sumR + (<usize>c << 3), load<f64>(sumR + (<usize>c << 3)) + r);
+      const off = <usize>c * rowF64;
+      accumulateRow(sumX + off, sumX2 + off, scratch, r, d);
+    }
+  }
+}

@@ -1,0 +1,473 @@
+// Full-covariance Gaussian-mixture kernels: Cholesky → inverse factor, the fused
+// E-step + sufficient statistics, the M-step, and per-component log-probabilities.
+//
+// Shifted moments: the E-step accumulates Σ r (x − c_k)(x − c_k)ᵀ around c_k = the means it
+// used, and the M-step subtracts δδᵀ with δ = μ_new − c_k. Raw moments Σ r x xᵀ − n_k μμᵀ lose
+// about log10(‖μ‖²/σ²) digits to cancellation; the shifted form loses only eps·‖δ‖²/σ², and
+// δ → 0 as EM converges. One pass over X, as with raw moments (sklearn needs two).
+//
+// Layouts (all row-major, f64 unless said):
+//   X          f32 n×d (rows are samples)
+//   cov        K×d×d covariance matrices S_k (symmetric; the Cholesky reads the lower triangle)
+//   precChol   K×d×d, W_k = L_k⁻¹ (lower triangular, zeros above the diagonal) where S_k = L_k L_kᵀ.
+//              Row-major W_k is sklearn's precisions_cholesky_ (L⁻ᵀ, upper) stored column-major.
+//   logDet     K, log|S_k| = 2 Σ_j log L_jj
+//   sumRXX     K×d×d, Σ_i r_ik (x_i − c_k)(x_i − c_k)ᵀ around the shift c_k; the upper triangle
+//              (b ≥ a) is exact, the M-step reads only it.
+//
+// The E-step works on blocks of BLOCK rows transposed to d×BLOCK (f64), so SIMD runs over
+// rows: each lane is a sample and no d is special. The last block is zero-padded to a multiple
+// of 8 rows and padded rows get responsibility 0, which is the scalar tail of every loop here.
+
+const BLOCK: i32 = 64;
+const BLOCK_BYTES: usize = <usize>BLOCK << 3; // stride of one row of a d×BLOCK f64 panel
+const LOG_2PI: f64 = 1.8378770664093453;
+/** sklearn's guard for empty components: nk + 10·eps. */
+const NK_EPS: f64 = 10 * f64.EPSILON;
+
+/** f64 elements of scratch that estepFullF32 / statsFullRespF32 / logprobFullF32 need. */
+export function fullWorkLength(d: i32, K: i32): i32 {
+  // XT, DT, RD panels (d×BLOCK each), logits/responsibilities (K×BLOCK), maha (BLOCK).
+  return 3 * d * BLOCK + K * BLOCK + BLOCK;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cholesky and the inverse factor
+
+/**
+ * W_k = L_k⁻¹ and log|S_k| for K covariances (K×d×d, f64). work: d×d f64.
+ * Returns −1, or the index of the first component whose pivot is not positive
+ * (relative to its diagonal: a column that is a combination of earlier ones to machine precision).
+ */
+export function precisionCholeskyF64(
+  outPrecChol: usize, outLogDet: usize, cov: usize, K: i32, d: i32, work: usize,
+): i32 {
+  const dd = <usize>(d * d);
+  const rowB = <usize>d << 3;
+  // A pivot below d·eps of its diagonal is rounding noise, not variance.
+  const pivotTol = <f64>d * f64.EPSILON;
+  for (let k = 0; k < K; k++) {
+    const A = cov + ((<usize>k * dd) << 3);
+    const W = outPrecChol + ((<usize>k * dd) << 3);
+    const L = work;
+    let logDet: f64 = 0;
+    for (let j = 0; j < d; j++) {
+      const Lj = L + <usize>j * rowB;
+      const ajj = load<f64>(A + <usize>j * rowB + (<usize>j << 3));
+      let s = ajj;
+      for (let m = 0; m < j; m++) {
+        const v = load<f64>(Lj + (<usize>m << 3));
+        s -= v * v;
+      }
+      if (!(s > 0) || s <= pivotTol * ajj) return k;
+      const ljj = Math.sqrt(s);
+      store<f64>(Lj + (<usize>j << 3), ljj);
+      logDet += Math.log(ljj);
+      const inv = 1.0 / ljj; // ljj > 0 checked above
+      for (let i = j + 1; i < d; i++) {
+        const Li = L + <usize>i * rowB;
+        let t = load<f64>(A + <usize>i * rowB + (<usize>j << 3));
+        for (let m = 0; m < j; m++) t -= load<f64>(Li + (<usize>m << 3)) * load<f64>(Lj + (<usize>m << 3));
+        store<f64>(Li + (<usize>j << 3), t * inv);
+      }
+    }
+    store<f64>(outLogDet + (<usize>k << 3), 2 * logDet);
+    // Inverse of the lower factor, column by column: W[i][j] = −(Σ_{m=j}^{i−1} L[i][m] W[m][j]) / L[i][i]
+    // (every L[i][i] passed the pivot test above, so the divides are safe).
+    for (let i = 0; i < d; i++) {
+      for (let j = i + 1; j < d; j++) store<f64>(W + <usize>i * rowB + (<usize>j << 3), 0);
+    }
+    for (let j = 0; j < d; j++) {
+      store<f64>(W + <usize>j * rowB + (<usize>j << 3), 1.0 / load<f64>(L + <usize>j * rowB + (<usize>j << 3)));
+      for (let i = j + 1; i < d; i++) {
+        const Li = L + <usize>i * rowB;
+        let t: f64 = 0;
+        for (let m = j; m < i; m++) t += load<f64>(Li + (<usize>m << 3)) * load<f64>(W + <usize>m * rowB + (<usize>j << 3));
+        store<f64>(W + <usize>i * rowB + (<usize>j << 3), -t / load<f64>(Li + (<usize>i << 3)));
+      }
+    }
+  }
+  return -1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block helpers (panels are d×BLOCK f64, rows of the panel are features, lanes are samples)
+
+/** XT[m][i] = X[row0 + i][m] for i < nb, 0 for nb ≤ i < nbp. */
+@inline function transposeBlock(XT: usize, X: usize, row0: i32, nb: i32, nbp: i32, d: i32): void {
+  for (let i = 0; i < nb; i++) {
+    const xi = X + ((<usize>(row0 + i) * <usize>d) << 2);
+    const col = XT + (<usize>i << 3);
+    for (let m = 0; m < d; m++) store<f64>(col + <usize>m * BLOCK_BYTES, <f64>load<f32>(xi + (<usize>m << 2)));
+  }
+  for (let m = 0; m < d; m++) {
+    const row = XT + <usize>m * BLOCK_BYTES;
+    for (let i = nb; i < nbp; i++) store<f64>(row + (<usize>i << 3), 0);
+  }
+}
+
+/** DT = XT − c (c: d values, broadcast over samples). */
+@inline function centerBlock(DT: usize, XT: usize, c: usize, nbp: i32, d: i32): void {
+  for (let m = 0; m < d; m++) {
+    const cm = f64x2.splat(load<f64>(c + (<usize>m << 3)));
+    const src = XT + <usize>m * BLOCK_BYTES;
+    const dst = DT + <usize>m * BLOCK_BYTES;
+    for (let i = 0; i < nbp; i += 2) {
+      const o = <usize>i << 3;
+      v128.store(dst + o, f64x2.sub(v128.load(src + o), cm));
+    }
+  }
+}
+
+/**
+ * maha[i] = ‖W·DT[:, i]‖² for i < nbp (W lower triangular d×d with zeros above the diagonal).
+ * Tiles of 2 output features × 8 samples; the product by the inverse factor has no dependency
+ * chain, which is why it is stored instead of L (forward substitution would serialise over j).
+ */
+function mahalanobisBlock(maha: usize, DT: usize, W: usize, nbp: i32, d: i32): void {
+  const rowB = <usize>d << 3;
+  const zero = f64x2.splat(0);
+  for (let i0 = 0; i0 < nbp; i0 += 8) {
+    const col = DT + (<usize>i0 << 3);
+    let q0 = zero, q1 = zero, q2 = zero, q3 = zero;
+    let j = 0;
+    for (; j + 2 <= d; j += 2) {
+      const w0 = W + <usize>j * rowB;
+      const w1 = w0 + rowB;
+      let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+      let b0 = zero, b1 = zero, b2 = zero, b3 = zero;
+      // W[j][j+1] = 0, so one loop to j+1 serves both rows.
+      for (let m = 0; m <= j + 1; m++) {
+        const p = col + <usize>m * BLOCK_BYTES;
+        const x0 = v128.load(p), x1 = v128.load(p, 16), x2 = v128.load(p, 32), x3 = v128.load(p, 48);
+        const s = f64x2.splat(load<f64>(w0 + (<usize>m << 3)));
+        const t = f64x2.splat(load<f64>(w1 + (<usize>m << 3)));
+        a0 = f64x2.add(a0, f64x2.mul(s, x0)); a1 = f64x2.add(a1, f64x2.mul(s, x1));
+        a2 = f64x2.add(a2, f64x2.mul(s, x2)); a3 = f64x2.add(a3, f64x2.mul(s, x3));
+        b0 = f64x2.add(b0, f64x2.mul(t, x0)); b1 = f64x2.add(b1, f64x2.mul(t, x1));
+        b2 = f64x2.add(b2, f64x2.mul(t, x2)); b3 = f64x2.add(b3, f64x2.mul(t, x3));
+      }
+      q0 = f64x2.add(q0, f64x2.add(f64x2.mul(a0, a0), f64x2.mul(b0, b0)));
+      q1 = f64x2.add(q1, f64x2.add(f64x2.mul(a1, a1), f64x2.mul(b1, b1)));
+      q2 = f64x2.add(q2, f64x2.add(f64x2.mul(a2, a2), f64x2.mul(b2, b2)));
+      q3 = f64x2.add(q3, f64x2.add(f64x2.mul(a3, a3), f64x2.mul(b3, b3)));
+    }
+    if (j < d) {
+      // Odd d: the last feature alone.
+      const w0 = W + <usize>j * rowB;
+      let a0 = zero, a1 = zero, a2 = zero, a3 = zero;
+      for (let m = 0; m <= j; m++) {
+        const p = col + <usize>m * BLOCK_BYTES;
+        const s = f64x2.splat(load<f64>(w0 + (<usize>m << 3)));
+        a0 = f64x2.add(a0, f64x2.mul(s, v128.load(p))); a1 = f64x2.add(a1, f64x2.mul(s, v128.load(p, 16)));
+        a2 = f64x2.add(a2, f64x2.mul(s, v128.load(p, 32))); a3 = f64x2.add(a3, f64x2.mul(s, v128.load(p, 48)));
+      }
+      q0 = f64x2.add(q0, f64x2.mul(a0, a0)); q1 = f64x2.add(q1, f64x2.mul(a1, a1));
+      q2 = f64x2.add(q2, f64x2.mul(a2, a2)); q3 = f64x2.add(q3, f64x2.mul(a3, a3));
+    }
+    const o = maha + (<usize>i0 << 3);
+    v128.store(o, q0); v128.store(o, q1, 16); v128.store(o, q2, 32); v128.store(o, q3, 48);
+  }
+}
+
+/** Dot of two panel rows over nbp samples (nbp even). */
+@inline function dotRow(p: usize, q: usize, nbp: i32): f64 {
+  let acc = f64x2.splat(0);
+  for (let i = 0; i < nbp; i += 2) {
+    const o = <usize>i << 3;
+    acc = f64x2.add(acc, f64x2.mul(v128.load(p + o), v128.load(q + o)));
+  }
+  return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+}
+
+/**
+ * S[a][b] += Σ_i RD[a][i]·DT[b][i] for b ≥ a (also fills S[a+1][a], which is correct too).
+ * Tiles of 2 rows × 4 columns with SIMD over samples: 6 loads per 8 multiply-adds.
+ */
+function rankUpdateBlock(S: usize, RD: usize, DT: usize, nbp: i32, d: i32): void {
+  const rowB = <usize>d << 3;
+  const zero = f64x2.splat(0);
+  let a = 0;
+  for (; a + 2 <= d; a += 2) {
+    const r0 = RD + <usize>a * BLOCK_BYTES;
+    const r1 = r0 + BLOCK_BYTES;
+    const s0 = S + <usize>a * rowB;
+    const s1 = s0 + rowB;
+    let b = a;
+    for (; b + 4 <= d; b += 4) {
+      const t0 = DT + <usize>b * BLOCK_BYTES;
+      const t1 = t0 + BLOCK_BYTES, t2 = t1 + BLOCK_BYTES, t3 = t2 + BLOCK_BYTES;
+      let c00 = zero, c01 = zero, c02 = zero, c03 = zero;
+      let c10 = zero, c11 = zero, c12 = zero, c13 = zero;
+      for (let i = 0; i < nbp; i += 2) {
+        const o = <usize>i << 3;
+        const u = v128.load(r0 + o), v = v128.load(r1 + o);
+        const y0 = v128.load(t0 + o), y1 = v128.load(t1 + o), y2 = v128.load(t2 + o), y3 = v128.load(t3 + o);
+        c00 = f64x2.add(c00, f64x2.mul(u, y0)); c01 = f64x2.add(c01, f64x2.mul(u, y1));
+        c02 = f64x2.add(c02, f64x2.mul(u, y2)); c03 = f64x2.add(c03, f64x2.mul(u, y3));
+        c10 = f64x2.add(c10, f64x2.mul(v, y0)); c11 = f64x2.add(c11, f64x2.mul(v, y1));
+        c12 = f64x2.add(c12, f64x2.mul(v, y2)); c13 = f64x2.add(c13, f64x2.mul(v, y3));
+      }
+      const p0 = s0 + (<usize>b << 3), p1 = s1 + (<usize>b << 3);
+      store<f64>(p0, load<f64>(p0) + hsum(c00)); store<f64>(p0, load<f64>(p0, 8) + hsum(c01), 8);
+      store<f64>(p0, load<f64>(p0, 16) + hsum(c02), 16); store<f64>(p0, load<f64>(p0, 24) + hsum(c03), 24);
+      store<f64>(p1, load<f64>(p1) + hsum(c10)); store<f64>(p1, load<f64>(p1, 8) + hsum(c11), 8);
+      store<f64>(p1, load<f64>(p1, 16) + hsum(c12), 16); store<f64>(p1, load<f64>(p1, 24) + hsum(c13), 24);
+    }
+    for (; b < d; b++) {
+      const t = DT + <usize>b * BLOCK_BYTES;
+      const p0 = s0 + (<usize>b << 3), p1 = s1 + (<usize>b << 3);
+      store<f64>(p0, load<f64>(p0) + dotRow(r0, t, nbp));
+      store<f64>(p1, load<f64>(p1) + dotRow(r1, t, nbp));
+    }
+  }
+  if (a < d) {
+    // Odd d: the last row has one entry in the upper triangle.
+    const p = S + <usize>a * rowB + (<usize>a << 3);
+    store<f64>(p, load<f64>(p) + dotRow(RD + <usize>a * BLOCK_BYTES, DT + <usize>a * BLOCK_BYTES, nbp));
+  }
+}
+
+@inline function hsum(v: v128): f64 {
+  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
+}
+
+/**
+ * Adds one component's block statistics: Σ r, Σ r·(x − c) and the upper triangle of
+ * Σ r·(x − c)(x − c)ᵀ, given DT = x − c and the responsibilities r (nbp, zero on padding).
+ * Skips the component when the block gives it no mass at all (exact zeros only).
+ */
+function accumulateBlock(
+  sumR: usize, sumRX: usize, S: usize, DT: usize, RD: usize, r: usize, nbp: i32, d: i32,
+): void {
+  let rs = f64x2.splat(0);
+  for (let i = 0; i < nbp; i += 2) rs = f64x2.add(rs, v128.load(r + (<usize>i << 3)));
+  const mass = hsum(rs);
+  if (mass == 0) return;
+  store<f64>(sumR, load<f64>(sumR) + mass);
+  for (let m = 0; m < d; m++) {
+    const src = DT + <usize>m * BLOCK_BYTES;
+    const dst = RD + <usize>m * BLOCK_BYTES;
+    let acc = f64x2.splat(0);
+    for (let i = 0; i < nbp; i += 2) {
+      const o = <usize>i << 3;
+      const v = f64x2.mul(v128.load(r + o), v128.load(src + o));
+      v128.store(dst + o, v);
+      acc = f64x2.add(acc, v);
+    }
+    const p = sumRX + (<usize>m << 3);
+    store<f64>(p, load<f64>(p) + hsum(acc));
+  }
+  rankUpdateBlock(S, RD, DT, nbp, d);
+}
+
+// ---------------------------------------------------------------------------------------------
+// E-step
+
+/**
+ * Fused E-step over X (f32 n×d): for each row, log p(x_i) by log-sum-exp over components,
+ * responsibilities, and ADDS to sumR (K), sumRX (K×d) and sumRXX (K×d×d, upper triangle) the
+ * statistics shifted by the current means (c_k = μ_k), so one pass over X and no n×K storage.
+ * means K×d, precChol K×d×d (W_k), logDet K, logWeights K; work: fullWorkLength(d, K) f64.
+ * Returns Σ_i log p(x_i) (the negative of eq. (1)'s ℓ).
+ */
+export function estepFullF32(
+  sumR: usize, sumRX: usize, sumRXX: usize,
+  X: usize, n: i32, d: i32,
+  means: usize, precChol: usize, logDet: usize, logWeights: usize, K: i32, work: usize,
+): f64 {
+  const panel = <usize>(d * BLOCK) << 3;
+  const XT = work, DT = XT + panel, RD = DT + panel;
+  const logits = RD + panel; // K×BLOCK: logits, then responsibilities in place
+  const maha = logits + ((<usize>(K * BLOCK)) << 3);
+  const dd = <usize>(d * d);
+  const constTerm = <f64>d * LOG_2PI;
+  let total: f64 = 0;
+  for (let row0 = 0; row0 < n; row0 += BLOCK) {
+    const nb = min(BLOCK, n - row0);
+    const nbp = (nb + 7) & ~7;
+    transposeBlock(XT, X, row0, nb, nbp, d);
+    for (let k = 0; k < K; k++) {
+      centerBlock(DT, XT, means + ((<usize>(k * d)) << 3), nbp, d);
+      mahalanobisBlock(maha, DT, precChol + ((<usize>k * dd) << 3), nbp, d);
+      const base = load<f64>(logWeights + (<usize>k << 3)) - 0.5 * (constTerm + load<f64>(logDet + (<usize>k << 3)));
+      const lk = logits + ((<usize>(k * BLOCK)) << 3);
+      for (let i = 0; i < nbp; i++) store<f64>(lk + (<usize>i << 3), base - 0.5 * load<f64>(maha + (<usize>i << 3)));
+    }
+    total += normalizeBlock(logits, nb, nbp, K);
+    for (let k = 0; k < K; k++) {
+      centerBlock(DT, XT, means + ((<usize>(k * d)) << 3), nbp, d);
+      accumulateBlock(
+        sumR + (<usize>k << 3), sumRX + ((<usize>(k * d)) << 3), sumRXX + ((<usize>k * dd) << 3),
+        DT, RD, logits + ((<usize>(k * BLOCK)) << 3), nbp, d,
+      );
+    }
+  }
+  return total;
+}
+
+/**
+ * Turns the K×BLOCK logits into responsibilities in place (log-sum-exp per sample; padded
+ * samples get 0) and returns Σ over the nb real samples of log Σ_k exp(logit).
+ */
+function normalizeBlock(logits: usize, nb: i32, nbp: i32, K: i32): f64 {
+  let total: f64 = 0;
+  for (let i = 0; i < nbp; i++) {
+    const col = logits + (<usize>i << 3);
+    if (i >= nb) {
+      for (let k = 0; k < K; k++) store<f64>(col + ((<usize>(k * BLOCK)) << 3), 0);
+      continue;
+    }
+    let mx = -Infinity;
+    for (let k = 0; k < K; k++) mx = max(mx, load<f64>(col + ((<usize>(k * BLOCK)) << 3)));
+    let s: f64 = 0;
+    for (let k = 0; k < K; k++) s += Math.exp(load<f64>(col + ((<usize>(k * BLOCK)) << 3)) - mx);
+    // s ≥ 1 (the max term is exp(0)), so the log is finite.
+    const lse = mx + Math.log(s);
+    total += lse;
+    for (let k = 0; k < K; k++) {
+      const p = col + ((<usize>(k * BLOCK)) << 3);
+      store<f64>(p, Math.exp(load<f64>(p) - lse));
+    }
+  }
+  return total;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics from given responsibilities (initialisation from labels or soft assignments)
+
+/**
+ * Statistics for the first M-step from responsibilities resp (f64 n×K, e.g. one-hot labels):
+ * writes outShift (K×d) = weighted means (pass 1), then ADDS the statistics shifted by
+ * them to sumR, sumRX, sumRXX (pass 2, so an offset in X costs no precision).
+ * work: fullWorkLength(d, K) f64.
+ */
+export function statsFullRespF32(
+  sumR: usize, sumRX: usize, sumRXX: usize, outShift: usize,
+  X: usize, n: i32, d: i32, resp: usize, K: i32, work: usize,
+): void {
+  const Kd = K * d;
+  const rowBk = <usize>K << 3;
+  for (let j = 0; j < Kd; j++) store<f64>(outShift + (<usize>j << 3), 0);
+  // Pass 1: weighted means; Σ r per component sits at the start of work until pass 2 reuses it.
+  const mass = work;
+  for (let k = 0; k < K; k++) store<f64>(mass + (<usize>k << 3), 0);
+  for (let i = 0; i < n; i++) {
+    const xi = X + ((<usize>i * <usize>d) << 2);
+    const ri = resp + <usize>i * rowBk;
+    for (let k = 0; k < K; k++) {
+      const r = load<f64>(ri + (<usize>k << 3));
+      if (r == 0) continue;
+      store<f64>(mass + (<usize>k << 3), load<f64>(mass + (<usize>k << 3)) + r);
+      const c = outShift + ((<usize>(k * d)) << 3);
+      for (let m = 0; m < d; m++) {
+        const p = c + (<usize>m << 3);
+        store<f64>(p, load<f64>(p) + r * <f64>load<f32>(xi + (<usize>m << 2)));
+      }
+    }
+  }
+  for (let k = 0; k < K; k++) {
+    const inv = 1.0 / (load<f64>(mass + (<usize>k << 3)) + NK_EPS); // empty component → shift 0
+    const c = outShift + ((<usize>(k * d)) << 3);
+    for (let m = 0; m < d; m++) store<f64>(c + (<usize>m << 3), load<f64>(c + (<usize>m << 3)) * inv);
+  }
+  // Pass 2: shifted statistics, blocked like the E-step.
+  const panel = <usize>(d * BLOCK) << 3;
+  const XT = work, DT = XT + panel, RD = DT + panel;
+  const rb = RD + panel; // BLOCK responsibilities of one component
+  const dd = <usize>(d * d);
+  for (let row0 = 0; row0 < n; row0 += BLOCK) {
+    const nb = min(BLOCK, n - row0);
+    const nbp = (nb + 7) & ~7;
+    transposeBlock(XT, X, row0, nb, nbp, d);
+    for (let k = 0; k < K; k++) {
+      for (let i = 0; i < nbp; i++) {
+        const r = i < nb ? load<f64>(resp + <usize>(row0 + i) * rowBk + (<usize>k << 3)) : 0.0;
+        store<f64>(rb + (<usize>i << 3), r);
+      }
+      centerBlock(DT, XT, outShift + ((<usize>(k * d)) << 3), nbp, d);
+      accumulateBlock(
+        sumR + (<usize>k << 3), sumRX + ((<usize>(k * d)) << 3), sumRXX + ((<usize>k * dd) << 3),
+        DT, RD, rb, nbp, d,
+      );
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// M-step
+
+/**
+ * M-step from shifted statistics: nk = Σr + 10·eps, π_k = nk / Σ nk, μ_k = c_k + Σr(x−c)/nk,
+ * S_k = Σr(x−c)(x−c)ᵀ/nk − δδᵀ + regCovar·I with δ = μ_k − c_k (symmetric, both triangles written).
+ * outMeans may alias shift (each entry is read before it is written).
+ * Shapes: outWeights K, outMeans K×d, outCov K×d×d, sumR K, sumRX K×d, sumRXX K×d×d, shift K×d.
+ */
+export function mstepFullF64(
+  outWeights: usize, outMeans: usize, outCov: usize,
+  sumR: usize, sumRX: usize, sumRXX: usize, shift: usize,
+  K: i32, d: i32, regCovar: f64,
+): void {
+  const rowB = <usize>d << 3;
+  const dd = <usize>(d * d);
+  let total: f64 = 0;
+  for (let k = 0; k < K; k++) total += load<f64>(sumR + (<usize>k << 3)) + NK_EPS;
+  for (let k = 0; k < K; k++) {
+    const nk = load<f64>(sumR + (<usize>k << 3)) + NK_EPS; // ≥ 10·eps: never divides by 0
+    store<f64>(outWeights + (<usize>k << 3), nk / total);
+    const inv = 1.0 / nk;
+    const fx = sumRX + ((<usize>(k * d)) << 3);
+    const S = sumRXX + ((<usize>k * dd) << 3);
+    const C = outCov + ((<usize>k * dd) << 3);
+    for (let a = 0; a < d; a++) {
+      const da = load<f64>(fx + (<usize>a << 3)) * inv;
+      for (let b = a; b < d; b++) {
+        const db = load<f64>(fx + (<usize>b << 3)) * inv;
+        let v = load<f64>(S + <usize>a * rowB + (<usize>b << 3)) * inv - da * db;
+        if (a == b) v += regCovar;
+        store<f64>(C + <usize>a * rowB + (<usize>b << 3), v);
+        store<f64>(C + <usize>b * rowB + (<usize>a << 3), v);
+      }
+    }
+    const c = shift + ((<usize>(k * d)) << 3);
+    const mu = outMeans + ((<usize>(k * d)) << 3);
+    for (let m = 0; m < d; m++) {
+      store<f64>(mu + (<usize>m << 3), load<f64>(c + (<usize>m << 3)) + load<f64>(fx + (<usize>m << 3)) * inv);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Log-probabilities for predict / predictProba / scoreSamples
+
+/**
+ * outLogProb (f64 n×K) = log π_k + log N(x_i | μ_k, S_k) for X (f32 n×d).
+ * means K×d, precChol K×d×d (W_k), logDet K, logWeights K; work: fullWorkLength(d, K) f64.
+ */
+export function logprobFullF32(
+  outLogProb: usize, X: usize, n: i32, d: i32,
+  means: usize, precChol: usize, logDet: usize, logWeights: usize, K: i32, work: usize,
+): void {
+  const panel = <usize>(d * BLOCK) << 3;
+  const XT = work, DT = XT + panel;
+  const maha = DT + 2 * panel;
+  const dd = <usize>(d * d);
+  const constTerm = <f64>d * LOG_2PI;
+  const rowBk = <usize>K << 3;
+  for (let row0 = 0; row0 < n; row0 += BLOCK) {
+    const nb = min(BLOCK, n - row0);
+    const nbp = (nb + 7) & ~7;
+    transposeBlock(XT, X, row0, nb, nbp, d);
+    for (let k = 0; k < K; k++) {
+      centerBlock(DT, XT, means + ((<usize>(k * d)) << 3), nbp, d);
+      mahalanobisBlock(maha, DT, precChol + ((<usize>k * dd) << 3), nbp, d);
+      const base = load<f64>(logWeights + (<usize>k << 3)) - 0.5 * (constTerm + load<f64>(logDet + (<usize>k << 3)));
+      for (let i = 0; i < nb; i++) {
+        store<f64>(
+          outLogProb + <usize>(row0 + i) * rowBk + (<usize>k << 3),
+          base - 0.5 * load<f64>(maha + (<usize>i << 3)),
+        );
+      }
+    }
+  }
+}

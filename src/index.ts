@@ -1,0 +1,16 @@
+// emlab's Node entry: loads build/core.wasm as the default Core, then re-exports the API.
+// (Browsers import src/mixture/* and src/core/wasm.js directly and call loadCore themselves.)
+import { nodeCore } from "./core/node.js";
+
+nodeCore();
+
+export { GaussianMixture, sortByWeight } from "./mixture/gaussian-mixture.js";
+export type { GaussianMixtureOptions, CovarianceType, InitMethod, InitSpec } from "./mixture/gaussian-mixture.js";
+export { COVARIANCE_TYPES, covarianceEntry } from "./mixture/covariance.js";
+export { Core, getCore, setDefaultCore, loadCore, loadCoreSync } from "./core/wasm.js";
+export { nodeCore } from "./core/node.js";
+export { matrix, takeRows, type Matrix } from "./core/matrix.js";
+export { Rng } from "./util/rng.js";
+export { readCsv } from "./data/csv.js";
+export { loadMnist } from "./data/mnist.js";
+export { loadData } from "./data/datasets.js";

@@ -1,0 +1,333 @@
+// Gaussian mixture by EM, sklearn-like. The class wires small functions together:
+// covariance.ts (the table of covariance types and their kernels), init.ts (starting
+// points), em.ts (the loop). Mathematics: docs/gmm.md.
+import type { Matrix } from "../core/matrix.js";
+import { getCore, type Core, type Region } from "../core/wasm.js";
+import { UserError } from "../util/errors.js";
+import { Rng } from "../util/rng.js";
+import { covarianceEntry, type CovarianceType, type MixtureWorkspace } from "./covariance.js";
+import { runEm } from "./em.js";
+import { initialResponsibilities, isRandomInit, type InitMethod, type InitSpec } from "./init.js";
+
+export type { CovarianceType } from "./covariance.js";
+export type { InitMethod, InitSpec } from "./init.js";
+
+export interface GaussianMixtureOptions {
+  /** K ≥ 1 components. */
+  nComponents: number;
+  /** Default "diag". */
+  covarianceType?: CovarianceType;
+  /** Default 500. */
+  maxIter?: number;
+  /** Default 1e-5; stop when |ℓt − ℓt−1| ≤ tol·|ℓt|; 0 runs exactly maxIter iterations. */
+  tol?: number;
+  /** Default 1e-6, added to every variance (sklearn's reg_covar). */
+  regCovar?: number;
+  /** Default "kmeans++". */
+  init?: InitSpec;
+  /** Restarts, best final ℓ kept; default 5 for random starts, 1 for explicit labels/means. */
+  nInit?: number;
+  /** Default 0; the same seed gives bit-identical results. */
+  seed?: number;
+  /** Default getCore(). */
+  core?: Core;
+  onIteration?: (iter: number, nll: number) => void;
+}
+
+const JSON_KIND = "GaussianMixture";
+const JSON_VERSION = 1;
+
+export class GaussianMixture {
+  readonly options: GaussianMixtureOptions;
+  /** K. */
+  weights!: Float64Array;
+  /** K×d row-major. */
+  means!: Float64Array;
+  /** diag: K×d; spherical: K; full: K×d×d. */
+  variances!: Float64Array;
+  nIter!: number;
+  converged!: boolean;
+  /** ℓ of eq. (1) (−Σ log p(x_i)) at each iteration's E-step. */
+  nllTrace!: number[];
+  /** ℓ for the parameters returned. */
+  nll!: number;
+  /** d, the number of features seen by fit. */
+  nFeatures!: number;
+
+  constructor(options: GaussianMixtureOptions) {
+    this.options = options;
+  }
+
+  get covarianceType(): CovarianceType {
+    return this.options.covarianceType ?? "diag";
+  }
+
+  /** Alias of nFeatures (the shape sortByWeight reads). */
+  get d(): number {
+    return this.nFeatures;
+  }
+
+  /** Fit by EM on X (f32 row-major n×d); keeps the best of nInit starts by final ℓ. */
+  fit(X: Matrix): this {
+    const o = resolveOptions(this.options);
+    const entry = covarianceEntry(o.covarianceType);
+    checkFitInput(X, o.nComponents);
+    const { rows: n, cols: d } = X;
+    const K = o.nComponents;
+    const core = this.options.core ?? getCore();
+    const rng = new Rng(o.seed);
+    let best: FitState | undefined;
+    core.scoped(() => {
+      const Xr = core.putF32(X.data);
+      const ws = entry.workspace(core, K, d);
+      for (let r = 0; r < o.nInit; r++) {
+        const resp = initialResponsibilities(o.init, core, Xr, n, d, K, rng);
+        ws.statsFromResp(Xr, n, resp);
+        ws.mstep(o.regCovar);
+        const run = runEm(ws, Xr, n, o);
+        if (!Number.isFinite(run.nll)) {
+          throw new Error(
+            `EM reached a non-finite likelihood (${run.nll}): scale the input or raise regCovar (now ${o.regCovar})`,
+          );
+        }
+        if (!best || run.nll < best.nll) {
+          best = { ...run, weights: ws.weights.view().slice(), means: ws.means.view().slice(), variances: ws.variances.view().slice() };
+        }
+      }
+    });
+    Object.assign(this, best!, { nFeatures: d });
+    return this;
+  }
+
+  /** Index of the most probable component per row: Int32Array n. */
+  predict(X: Matrix): Int32Array {
+    const lp = this.weightedLogProb(X);
+    const K = this.weights.length;
+    const out = new Int32Array(X.rows);
+    for (let i = 0; i < X.rows; i++) {
+      let b = 0;
+      for (let k = 1; k < K; k++) if (lp[i * K + k] > lp[i * K + b]) b = k;
+      out[i] = b;
+    }
+    return out;
+  }
+
+  /** Responsibilities p(k | x_i): Float64Array n×K row-major, rows sum to 1. */
+  predictProba(X: Matrix): Float64Array {
+    const lp = this.weightedLogProb(X);
+    const K = this.weights.length;
+    for (let i = 0; i < X.rows; i++) {
+      const row = lp.subarray(i * K, (i + 1) * K);
+      const lse = logSumExp(row);
+      for (let k = 0; k < K; k++) row[k] = Math.exp(row[k] - lse);
+    }
+    return lp;
+  }
+
+  /** log p(x_i) per row: Float64Array n. */
+  scoreSamples(X: Matrix): Float64Array {
+    const lp = this.weightedLogProb(X);
+    const K = this.weights.length;
+    const out = new Float64Array(X.rows);
+    for (let i = 0; i < X.rows; i++) out[i] = logSumExp(lp.subarray(i * K, (i + 1) * K));
+    return out;
+  }
+
+  /** Mean log p(x_i) over the rows of X. */
+  score(X: Matrix): number {
+    const s = this.scoreSamples(X);
+    let acc = 0;
+    for (const v of s) acc += v;
+    return acc / X.rows;
+  }
+
+  /** Bayesian information criterion: −2·Σ log p(x_i) + p·ln n (lower is better). */
+  bic(X: Matrix): number {
+    return -2 * this.score(X) * X.rows + this.nParameters() * Math.log(X.rows);
+  }
+
+  /** Akaike information criterion: −2·Σ log p(x_i) + 2p. */
+  aic(X: Matrix): number {
+    return -2 * this.score(X) * X.rows + 2 * this.nParameters();
+  }
+
+  /** Free parameters: K−1 weights + K·d means + the covariance type's count. */
+  nParameters(): number {
+    this.checkFitted();
+    const K = this.weights.length;
+    const d = this.nFeatures;
+    return K - 1 + K * d + covarianceEntry(this.covarianceType).nCovParameters(K, d);
+  }
+
+  /** Plain-JSON model: {kind: "GaussianMixture", version: 1, ...}. */
+  toJSON(): object {
+    this.checkFitted();
+    const { nComponents, maxIter, tol, regCovar, init, nInit, seed } = resolveOptions(this.options);
+    return {
+      kind: JSON_KIND,
+      version: JSON_VERSION,
+      covarianceType: this.covarianceType,
+      nComponents,
+      nFeatures: this.nFeatures,
+      options: { maxIter, tol, regCovar, init: typeof init === "string" ? init : undefined, nInit, seed },
+      weights: Array.from(this.weights),
+      means: Array.from(this.means),
+      variances: Array.from(this.variances),
+      nIter: this.nIter,
+      converged: this.converged,
+      nll: this.nll,
+      nllTrace: this.nllTrace,
+    };
+  }
+
+  /** Load a model written by toJSON (checks kind, version and array lengths). */
+  static fromJSON(json: unknown): GaussianMixture {
+    const j = json as Record<string, any>;
+    if (!j || typeof j !== "object" || j.kind !== JSON_KIND) {
+      throw new UserError(`not a GaussianMixture model (kind: ${j && typeof j === "object" ? j.kind : typeof j})`);
+    }
+    if (j.version !== JSON_VERSION) throw new UserError(`GaussianMixture model version ${j.version} is not supported (expected ${JSON_VERSION})`);
+    const entry = covarianceEntry(j.covarianceType);
+    const K = j.nComponents;
+    const d = j.nFeatures;
+    if (!Number.isInteger(K) || K < 1 || !Number.isInteger(d) || d < 1) throw new UserError("GaussianMixture model: bad nComponents or nFeatures");
+    const arr = (name: string, len: number) => {
+      const a = j[name];
+      if (!Array.isArray(a) || a.length !== len || !a.every((v) => typeof v === "number" && Number.isFinite(v))) {
+        throw new UserError(`GaussianMixture model: ${name} must be ${len} finite numbers`);
+      }
+      return Float64Array.from(a);
+    };
+    const opts = j.options ?? {};
+    const gm = new GaussianMixture({
+      nComponents: K,
+      covarianceType: j.covarianceType,
+      maxIter: opts.maxIter,
+      tol: opts.tol,
+      regCovar: opts.regCovar,
+      init: opts.init,
+      nInit: opts.nInit,
+      seed: opts.seed,
+    });
+    return Object.assign(gm, {
+      weights: arr("weights", K),
+      means: arr("means", K * d),
+      variances: arr("variances", entry.varianceLength(K, d)),
+      nFeatures: d,
+      nIter: j.nIter ?? 0,
+      converged: j.converged ?? false,
+      nll: j.nll ?? NaN,
+      nllTrace: Array.isArray(j.nllTrace) ? j.nllTrace : [],
+    });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // log-probabilities of new data
+
+  /** log π_k + log N(x_i | θ_k): Float64Array n×K. */
+  private weightedLogProb(X: Matrix): Float64Array {
+    this.checkFitted();
+    if (X.cols !== this.nFeatures) {
+      throw new UserError(`X has ${X.cols} columns, the model was fitted on ${this.nFeatures}`);
+    }
+    const core = this.options.core ?? getCore();
+    return core.scoped(() => {
+      const ws = this.loadWorkspace(core);
+      return ws.logprob(core.putF32(X.data), X.rows);
+    });
+  }
+
+  private loadWorkspace(core: Core): MixtureWorkspace {
+    const ws = covarianceEntry(this.covarianceType).workspace(core, this.weights.length, this.nFeatures);
+    setRegion(ws.weights, this.weights);
+    setRegion(ws.means, this.means);
+    setRegion(ws.variances, this.variances);
+    ws.prepare();
+    return ws;
+  }
+
+  private checkFitted(): void {
+    if (!this.weights) throw new Error("GaussianMixture is not fitted: call fit(X) first");
+  }
+}
+
+interface FitState {
+  weights: Float64Array;
+  means: Float64Array;
+  variances: Float64Array;
+  nllTrace: number[];
+  nll: number;
+  nIter: number;
+  converged: boolean;
+}
+
+function setRegion(r: Region<Float64Array>, v: Float64Array): void {
+  r.view().set(v);
+}
+
+function logSumExp(v: Float64Array): number {
+  let m = -Infinity;
+  for (const a of v) m = Math.max(m, a);
+  if (m === -Infinity) return m;
+  let s = 0;
+  for (const a of v) s += Math.exp(a - m); // s ∈ [1, K]
+  return m + Math.log(s);
+}
+
+// ---------------------------------------------------------------------------------------
+// input checks
+
+type Resolved = Required<Omit<GaussianMixtureOptions, "core" | "onIteration">> & Pick<GaussianMixtureOptions, "onIteration">;
+
+function resolveOptions(o: GaussianMixtureOptions): Resolved {
+  const init: InitSpec = o.init ?? ("kmeans++" as InitMethod);
+  const r: Resolved = {
+    nComponents: o.nComponents,
+    covarianceType: o.covarianceType ?? "diag",
+    maxIter: o.maxIter ?? 500,
+    tol: o.tol ?? 1e-5,
+    regCovar: o.regCovar ?? 1e-6,
+    init,
+    nInit: o.nInit ?? (isRandomInit(init) ? 5 : 1),
+    seed: o.seed ?? 0,
+    onIteration: o.onIteration,
+  };
+  if (!Number.isInteger(r.nComponents) || r.nComponents < 1) throw new UserError(`nComponents must be an integer ≥ 1, got ${r.nComponents}`);
+  if (!Number.isInteger(r.maxIter) || r.maxIter < 0) throw new UserError(`maxIter must be an integer ≥ 0, got ${r.maxIter}`);
+  if (!(r.tol >= 0)) throw new UserError(`tol must be ≥ 0, got ${r.tol}`);
+  if (!(r.regCovar >= 0) || !Number.isFinite(r.regCovar)) throw new UserError(`regCovar must be finite and ≥ 0, got ${r.regCovar}`);
+  if (!Number.isInteger(r.nInit) || r.nInit < 1) throw new UserError(`nInit must be an integer ≥ 1, got ${r.nInit}`);
+  return r;
+}
+
+function checkFitInput(X: Matrix, K: number): void {
+  if (X.rows < 1 || X.cols < 1) throw new UserError(`X has ${X.rows}×${X.cols} values: need at least one row and one column`);
+  if (K > X.rows) throw new UserError(`nComponents = ${K} exceeds the ${X.rows} rows of X`);
+  const x = X.data;
+  for (let i = 0; i < x.length; i++) {
+    if (!Number.isFinite(x[i])) throw new UserError(`X[${Math.floor(i / X.cols)}][${i % X.cols}] = ${x[i]} is not finite`);
+  }
+}
+
+/** Components reordered by increasing weight (the homework's report order). */
+export function sortByWeight(m: {
+  weights: ArrayLike<number>;
+  means: ArrayLike<number>;
+  variances: ArrayLike<number>;
+  covarianceType: CovarianceType;
+  d: number;
+}): { weights: number[]; means: number[][]; variances: number[][] | number[] | number[][][] } {
+  const K = m.weights.length;
+  const d = m.d;
+  const order = Array.from({ length: K }, (_, k) => k).sort((a, b) => m.weights[a] - m.weights[b] || a - b);
+  const slice = (a: ArrayLike<number>, start: number, len: number) => Array.from({ length: len }, (_, i) => a[start + i]);
+  const weights = order.map((k) => m.weights[k]);
+  const means = order.map((k) => slice(m.means, k * d, d));
+  let variances: number[][] | number[] | number[][][];
+  if (m.covarianceType === "spherical") variances = order.map((k) => m.variances[k]);
+  else if (m.covarianceType === "diag") variances = order.map((k) => slice(m.variances, k * d, d));
+  else if (m.covarianceType === "full") {
+    variances = order.map((k) => Array.from({ length: d }, (_, r) => slice(m.variances, (k * d + r) * d, d)));
+  } else throw new Error(`unknown covarianceType: ${m.covarianceType}`);
+  return { weights, means, variances };
+}

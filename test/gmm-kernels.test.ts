@@ -1,0 +1,197 @@
+// The diagonal/spherical GMM kernels (assembly/estep.ts, assembly/mstep.ts) against the
+// plain float64 twin, on random shapes including d not a multiple of 4.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { nodeCore } from "../src/core/node.js";
+import { Rng } from "../src/util/rng.js";
+import { eStep, mStep, weightedLogProb, type TwinParams } from "./twin/gmm-twin.js";
+
+const core = nodeCore();
+const e = core.exports;
+const DS = [1, 3, 5, 7, 13];
+
+function close(got: number, want: number, rel: number, what: string): void {
+  assert.ok(Math.abs(got - want) <= rel * Math.max(1, Math.abs(want)), `${what}: ${got} vs ${want}`);
+}
+
+function randomCase(rng: Rng, n: number, d: number, K: number) {
+  const X = new Float32Array(n * d);
+  for (let i = 0; i < X.length; i++) X[i] = 3 * rng.normal() + 1;
+  const w = Array.from({ length: K }, () => 0.1 + rng.uniform());
+  const sw = w.reduce((a, b) => a + b, 0);
+  const p: TwinParams = {
+    weights: w.map((v) => v / sw),
+    means: Array.from({ length: K }, () => Array.from({ length: d }, () => 3 * rng.normal())),
+    variances: Array.from({ length: K }, () => Array.from({ length: d }, () => 0.3 + 4 * rng.uniform())),
+  };
+  return { X, p };
+}
+
+/** Parameters into the arena and prepared (diag layout). */
+function prepared(p: TwinParams, d: number) {
+  const K = p.weights.length;
+  const weights = core.putF64(p.weights);
+  const means = core.putF64(p.means.flat());
+  const variances = core.putF64(p.variances.flat());
+  const prec = core.f64(K * d);
+  const logConst = core.f64(K);
+  e.prepareDiagF64(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
+  return { means, prec, logConst };
+}
+
+test("logprobDiagF32 equals the per-point float64 loop", () => {
+  const rng = new Rng(1);
+  for (const d of DS) {
+    for (let K = 1; K <= 6; K++) {
+      const n = 1 + rng.int(40);
+      const { X, p } = randomCase(rng, n, d, K);
+      core.scoped(() => {
+        const Xr = core.putF32(X);
+        const c = prepared(p, d);
+        const out = core.f64(n * K);
+        e.logprobDiagF32(out.ptr, core.f64(2 * d).ptr, Xr.ptr, n, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+        const got = out.view();
+        for (let i = 0; i < n; i++) {
+          for (let k = 0; k < K; k++) {
+            close(got[i * K + k], weightedLogProb(X.subarray(i * d, (i + 1) * d), p, k), 1e-12, `d=${d} K=${K} i=${i} k=${k}`);
+          }
+        }
+      });
+    }
+  }
+});
+
+test("estepDiagF32: log-likelihood and statistics equal the twin's E-step", () => {
+  const rng = new Rng(2);
+  for (const d of DS) {
+    for (let K = 1; K <= 6; K++) {
+      const n = 1 + rng.int(60);
+      const { X, p } = randomCase(rng, n, d, K);
+      const twin = eStep(X, n, d, p);
+      core.scoped(() => {
+        const Xr = core.putF32(X);
+        const c = prepared(p, d);
+        const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(2 * (K + d));
+        for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
+        const ll = e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+        close(-ll, twin.nll, 1e-12, `d=${d} K=${K} loglik`);
+        const [R, SX, SX2] = [sumR.view(), sumX.view(), sumX2.view()];
+        for (let k = 0; k < K; k++) {
+          let r = 0;
+          for (let i = 0; i < n; i++) r += twin.resp[i][k];
+          close(R[k], r, 1e-11, `sumR[${k}]`);
+          for (let j = 0; j < d; j++) {
+            let sx = 0, sx2 = 0;
+            for (let i = 0; i < n; i++) {
+              const x = X[i * d + j];
+              sx += twin.resp[i][k] * x;
+              sx2 += twin.resp[i][k] * x * x;
+            }
+            close(SX[k * d + j], sx, 1e-11, `sumX[${k},${j}]`);
+            close(SX2[k * d + j], sx2, 1e-11, `sumX2[${k},${j}]`);
+          }
+        }
+      });
+    }
+  }
+});
+
+test("estepDiagF32 accumulates across blocks: two halves equal one pass", () => {
+  const rng = new Rng(3);
+  const n = 50, d = 7, K = 4;
+  const { X, p } = randomCase(rng, n, d, K);
+  core.scoped(() => {
+    const Xr = core.putF32(X);
+    const c = prepared(p, d);
+    const run = (blocks: [number, number][]) => {
+      const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(2 * (K + d));
+      for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
+      let ll = 0;
+      for (const [a, b] of blocks) {
+        ll += e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr + a * d * 4, b - a, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+      }
+      return { ll, sx: Array.from(sumX.view()) };
+    };
+    const one = run([[0, n]]);
+    const two = run([[0, 23], [23, n]]);
+    close(two.ll, one.ll, 1e-13, "loglik");
+    two.sx.forEach((v, i) => close(v, one.sx[i], 1e-13, `sumX[${i}]`));
+  });
+});
+
+for (const cov of ["diag", "spherical"] as const) {
+  test(`statsFromRespF32 + mstep${cov === "diag" ? "Diag" : "Spherical"}F64 equal the twin's M-step`, () => {
+    const rng = new Rng(4);
+    for (const d of DS) {
+      for (let K = 1; K <= 6; K++) {
+        const n = K + rng.int(50);
+        const { X } = randomCase(rng, n, d, K);
+        // random soft responsibilities, and one component left empty when K > 1
+        const resp = Array.from({ length: n }, () => {
+          const r = Array.from({ length: K }, (_, k) => (K > 1 && k === K - 1 ? 0 : rng.uniform()));
+          const s = r.reduce((a, b) => a + b, 0);
+          return r.map((v) => v / s);
+        });
+        const twin = mStep(X, n, d, resp, 1e-6, cov);
+        core.scoped(() => {
+          const Xr = core.putF32(X);
+          const R = core.putF64(resp.flat());
+          const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d);
+          for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
+          e.statsFromRespF32(sumR.ptr, sumX.ptr, sumX2.ptr, core.f64(d).ptr, Xr.ptr, R.ptr, n, d, K);
+          const w = core.f64(K), m = core.f64(K * d), v = core.f64(cov === "diag" ? K * d : K), scratch = core.f64(K * d);
+          if (cov === "diag") e.mstepDiagF64(w.ptr, m.ptr, v.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, K, d, 1e-6);
+          else e.mstepSphericalF64(w.ptr, m.ptr, v.ptr, scratch.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, K, d, 1e-6);
+          const [W, M, V] = [w.view(), m.view(), v.view()];
+          for (let k = 0; k < K; k++) {
+            close(W[k], twin.weights[k], 1e-12, `weight ${k}`);
+            for (let j = 0; j < d; j++) {
+              close(M[k * d + j], twin.means[k][j], 1e-11, `mean ${k},${j}`);
+              const got = cov === "diag" ? V[k * d + j] : V[k];
+              close(got, twin.variances[k][j], 1e-10, `variance ${k},${j}`);
+              assert.ok(got >= 1e-6, "regCovar floors every variance");
+            }
+          }
+        });
+      }
+    }
+  });
+}
+
+test("prepareSphericalF64 gives the same log-probabilities as the diagonal layout with equal variances", () => {
+  const rng = new Rng(5);
+  const n = 20, d = 5, K = 3;
+  const { X, p } = randomCase(rng, n, d, K);
+  const s = [0.5, 1.7, 3.1];
+  const pd: TwinParams = { ...p, variances: s.map((v) => new Array<number>(d).fill(v)) };
+  core.scoped(() => {
+    const Xr = core.putF32(X);
+    const w = core.putF64(p.weights), m = core.putF64(p.means.flat()), v = core.putF64(s);
+    const prec = core.f64(K * d), lc = core.f64(K), out = core.f64(n * K);
+    e.prepareSphericalF64(lc.ptr, prec.ptr, w.ptr, v.ptr, K, d);
+    e.logprobDiagF32(out.ptr, core.f64(2 * d).ptr, Xr.ptr, n, d, K, m.ptr, prec.ptr, lc.ptr);
+    const got = out.view();
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < K; k++) close(got[i * K + k], weightedLogProb(X.subarray(i * d, (i + 1) * d), pd, k), 1e-12, `i=${i} k=${k}`);
+    }
+  });
+});
+
+test("far-away points: log domain keeps the likelihood finite where exp underflows", () => {
+  const d = 3, K = 2, n = 2;
+  const X = new Float32Array([1e4, -1e4, 5e3, 0, 0, 0]);
+  const p: TwinParams = { weights: [0.5, 0.5], means: [[0, 0, 0], [1, 1, 1]], variances: [[1e-3, 1e-3, 1e-3], [1, 1, 1]] };
+  core.scoped(() => {
+    const Xr = core.putF32(X);
+    const c = prepared(p, d);
+    const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(2 * (K + d));
+    for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
+    const ll = e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+    assert.ok(Number.isFinite(ll), `loglik ${ll}`);
+    close(-ll, eStep(X, n, d, p).nll, 1e-12, "loglik");
+    const R = sumR.view();
+    close(R[0] + R[1], n, 1e-12, "responsibilities sum to 1 per row");
+  });
+});
+
+test.run();
