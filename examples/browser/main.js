@@ -3,7 +3,7 @@
 // components, and print the final NLL (it equals the CLI's `runs[0].nll`: same core, same code).
 // Plain ES modules straight from build/src (no bundler); the import map in index.html resolves
 // @assemblyscript/loader and pure-rand. test/browser.test.ts runs this page in headless Chromium.
-import { loadCore, setDefaultCore, matrix, GaussianMixture, sortByWeight, PCA, eigh } from "../../build/src/core/index.js";
+import { loadCore, setDefaultCore, parseCsv, GaussianMixture, sortByWeight, PCA, eigh } from "../../build/src/core/index.js";
 
 const WASM_URL = new URL("../../build/core.wasm", import.meta.url);
 const CSV_URL = new URL("../../data/gmm_dataset.csv", import.meta.url);
@@ -32,7 +32,8 @@ const $ = (id) => document.getElementById(id);
 async function main() {
   const core = await loadCore(await fetchOk(WASM_URL));
   setDefaultCore(core);
-  const X = parseNumericCsv(await (await fetchOk(CSV_URL)).text(), "data/gmm_dataset.csv");
+  // The same parser as the CLI (src/data/csv-parse.ts), so the page fits the same float32 values.
+  const X = parseCsv(await (await fetchOk(CSV_URL)).text(), "data/gmm_dataset.csv");
 
   const t0 = performance.now();
   const gm = new GaussianMixture(GMM_OPTIONS).fit(X);
@@ -61,31 +62,6 @@ async function fetchOk(url) {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${res.statusText} (did \`npm run build\` run?)`);
   return res;
-}
-
-/**
- * Comma-separated numbers → Matrix (float32), header row skipped. A minimal stand-in for
- * src/data/csv.ts's parseCsv, which cannot load in a browser because its module imports node:fs.
- * Values are rounded to float32 the same way (Float32Array stores Math.fround(Number(cell))).
- */
-function parseNumericCsv(text, file) {
-  const lines = text.split("\n").map((l) => l.trim());
-  const values = [];
-  let cols = -1;
-  lines.forEach((line, i) => {
-    if (line === "") return;
-    const cells = line.split(",").map((c) => c.trim());
-    if (cols < 0 && cells.every((c) => c === "" || Number.isNaN(Number(c)))) return; // the header
-    if (cols < 0) cols = cells.length;
-    if (cells.length !== cols) throw new Error(`${file}:${i + 1}: has ${cells.length} columns, expected ${cols}`);
-    for (const [j, c] of cells.entries()) {
-      const v = c === "" ? NaN : Number(c);
-      if (!Number.isFinite(v)) throw new Error(`${file}:${i + 1}: column ${j + 1}: '${c}' is not a finite number`);
-      values.push(v);
-    }
-  });
-  if (cols < 0) throw new Error(`${file}: no data rows`);
-  return matrix(Float32Array.from(values), values.length / cols, cols);
 }
 
 /** rank[k] = position of component k when sorted by increasing weight (sortByWeight's order, ties by index). */

@@ -11,6 +11,12 @@ function die(message: string, code: number): never {
   process.exit(code);
 }
 
+// `emlab gmm --json | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+  if (err.code === "EPIPE") process.exit(0);
+  throw err;
+});
+
 async function main(): Promise<void> {
   let cli = yargs(hideBin(process.argv))
     .scriptName("emlab")

@@ -18,6 +18,9 @@ export function takeRows(m: Matrix, idx: ArrayLike<number>): Matrix {
   const out = new Float32Array(idx.length * m.cols);
   for (let r = 0; r < idx.length; r++) {
     const i = idx[r];
+    if (!(Number.isInteger(i) && i >= 0 && i < m.rows)) {
+      throw new RangeError(`takeRows: index ${i} at position ${r} is outside 0…${m.rows - 1}`);
+    }
     out.set(m.data.subarray(i * m.cols, (i + 1) * m.cols), r * m.cols);
   }
   return { data: out, rows: idx.length, cols: m.cols };

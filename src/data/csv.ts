@@ -1,0 +1,33 @@
+// Node-only: read a CSV file (the parser itself, csv-parse.ts, runs in browsers too).
+import { readFileSync } from "node:fs";
+import { fileError } from "../util/errors.js";
+import { parseCsv } from "./csv-parse.js";
+import type { Matrix } from "../core/matrix.js";
+
+export { parseCsv };
+
+/** Read and parse a numeric CSV file; an unreadable path is a UserError naming it. */
+export function readCsv(path: string): Matrix {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw fileError(path, null, `cannot read: ${describeFsError(e)}`);
+  }
+  return parseCsv(text, path);
+}
+
+/** "no such file or directory" from an ENOENT error, and so on; the message without the stack. */
+export function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  switch (err?.code) {
+    case "ENOENT":
+      return "no such file or directory";
+    case "EACCES":
+      return "permission denied";
+    case "EISDIR":
+      return "is a directory";
+    default:
+      return (err?.message ?? String(e)).split("\n")[0];
+  }
+}
