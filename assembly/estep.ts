@@ -21,35 +21,28 @@ import { hsumF64x2 } from "./simd";
   for (; j < d; j++) store<f64>(xd + (<usize>j << 3), <f64>load<f32>(x + (<usize>j << 2)));
 }
 
-/** Σ_j (x_j − μ_j)² p_j for f64 rows x, μ, p of length d (f64 lanes, scalar tail). */
+/**
+ * Σ_j (x_j − μ_j)² p_j for f64 rows x, μ, p of length d (f64 lanes, scalar tail).
+ * The same operations in the same order as one row of mahalanobisDiag2: the odd row at the
+ * end of a batch must get the bits the row would get inside a pair, so a row's log-probability
+ * does not depend on its position (predict on permuted rows = permuted predictions, exactly).
+ */
 @inline function mahalanobisDiag(x: usize, mu: usize, p: usize, d: i32): f64 {
-  // Four independent accumulators (8 features per step) hide the latency of f64x2.add.
   let a0 = f64x2.splat(0);
   let a1 = f64x2.splat(0);
-  let a2 = f64x2.splat(0);
-  let a3 = f64x2.splat(0);
   let j = 0;
-  for (; j + 8 <= d; j += 8) {
+  for (; j + 4 <= d; j += 4) {
     const o = <usize>j << 3;
-    const d0 = f64x2.sub(v128.load(x + o), v128.load(mu + o));
-    const d1 = f64x2.sub(v128.load(x + o + 16), v128.load(mu + o + 16));
-    const d2 = f64x2.sub(v128.load(x + o + 32), v128.load(mu + o + 32));
-    const d3 = f64x2.sub(v128.load(x + o + 48), v128.load(mu + o + 48));
-    a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(d0, d0), v128.load(p + o)));
-    a1 = f64x2.add(a1, f64x2.mul(f64x2.mul(d1, d1), v128.load(p + o + 16)));
-    a2 = f64x2.add(a2, f64x2.mul(f64x2.mul(d2, d2), v128.load(p + o + 32)));
-    a3 = f64x2.add(a3, f64x2.mul(f64x2.mul(d3, d3), v128.load(p + o + 48)));
+    const s0 = f64x2.sub(v128.load(x + o), v128.load(mu + o));
+    const s1 = f64x2.sub(v128.load(x + o + 16), v128.load(mu + o + 16));
+    a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(s0, s0), v128.load(p + o)));
+    a1 = f64x2.add(a1, f64x2.mul(f64x2.mul(s1, s1), v128.load(p + o + 16)));
   }
-  for (; j + 2 <= d; j += 2) {
+  let acc = hsumF64x2(f64x2.add(a0, a1));
+  for (; j < d; j++) {
     const o = <usize>j << 3;
-    const d0 = f64x2.sub(v128.load(x + o), v128.load(mu + o));
-    a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(d0, d0), v128.load(p + o)));
-  }
-  let acc = hsumF64x2(f64x2.add(f64x2.add(a0, a1), f64x2.add(a2, a3)));
-  if (j < d) {
-    const o = <usize>j << 3;
-    const t = load<f64>(x + o) - load<f64>(mu + o);
-    acc += t * t * load<f64>(p + o);
+    const s = load<f64>(x + o) - load<f64>(mu + o);
+    acc += s * s * load<f64>(p + o);
   }
   return acc;
 }

@@ -2,6 +2,7 @@
 // Node-free: takes the module's bytes (or a URL / compiled module), so the same
 // wrapper runs in Node and in browsers. See docs/core-api.md.
 import { instantiate, instantiateSync } from "@assemblyscript/loader";
+import { UserError } from "../util/errors.js";
 
 /** The raw kernel exports of core.wasm (pointers are byte addresses, sizes count elements). */
 export type CoreExports = Record<string, any> & {
@@ -107,6 +108,22 @@ export class Core {
     } finally {
       this.release(m);
     }
+  }
+}
+
+/**
+ * Refuse up front, with a UserError naming the 4 GiB limit, a job whose buffers (`bytes` in
+ * all, on top of what `core` already holds) cannot fit in WASM32 linear memory. Estimators call
+ * it before reading or copying their input, so a too-large data set fails with this message
+ * instead of a RangeError from allocBytes half-way through.
+ */
+export function checkFits(bytes: number, what: string, core?: Core): void {
+  const end = (core ? core.mark() : 0) + bytes;
+  if (!(end <= MAX_MEMORY_BYTES)) {
+    throw new UserError(
+      `${what} needs ${(end / 2 ** 30).toFixed(2)} GiB of WebAssembly memory; ` +
+        "the 32-bit address space allows 4 GiB: use fewer rows or features",
+    );
   }
 }
 

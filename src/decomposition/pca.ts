@@ -1,7 +1,7 @@
 // Principal component analysis by eigendecomposition of the sample covariance
 // (divisor n − 1, as sklearn). Node-free. See docs/pca.md for the mathematics.
 import type { Matrix } from "../core/matrix.js";
-import { getCore, type Core } from "../core/wasm.js";
+import { checkFits, getCore, type Core } from "../core/wasm.js";
 import { covariance, asQuantized, type CovarianceInput } from "../linalg/covariance.js";
 import { eigh } from "../linalg/eigh.js";
 
@@ -61,7 +61,9 @@ export class PCA {
   /** Learns mean, components and variances from X (n×d, n ≥ 2). Returns this. */
   fit(X: CovarianceInput): this {
     const core = this.core ?? getCore();
-    const d = asQuantized(X).matrix.cols;
+    const { rows: n0, cols: d } = asQuantized(X).matrix;
+    // Before anything reads the data: X (f32) and the d×d covariance, its eigenvectors and packing (f64).
+    checkFits(4 * n0 * d + 8 * 4 * d * d, `PCA.fit on ${n0}×${d} values`, core);
     const k = this.nComponents ?? d;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`PCA: nComponents must be a positive integer, got ${k}`);
     if (k > d) throw new RangeError(`PCA: nComponents = ${k} exceeds the ${d} features`);

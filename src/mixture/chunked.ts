@@ -22,7 +22,7 @@ export const MAX_CHUNKS = 0xffff;
 export type PlanArg = number | "x" | "rows" | "scratch" | `stat${number}`;
 
 /**
- * How a workspace's fused E-step splits by rows: the kernel zero-free accumulates (+=) into
+ * How a workspace's fused E-step splits by rows: the kernel accumulates (+=, never zeroes) into
  * `stats` and returns Σ log p over the rows it was given. Exposed by a MixtureWorkspace as
  * `estepPlan` (see /work/notes/h11-wiring.patch).
  */

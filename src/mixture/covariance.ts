@@ -3,6 +3,7 @@
 // (em.ts) and the estimator never branch on the type. A new type ("full") is one more entry.
 import type { Core, Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
+import type { EstepPlan } from "./chunked.js";
 import { fullCovParameterCount, fullWorkspace } from "./full-kernels.js";
 
 export type CovarianceType = "full" | "diag" | "spherical";
@@ -27,6 +28,8 @@ export interface MixtureWorkspace {
   prepare(): void;
   /** log π_k + log N(x_i | θ_k) for n rows of X (f32 region, n×d) → new Float64Array n×K. */
   logprob(X: Region<Float32Array>, n: number): Float64Array;
+  /** How estep splits by rows (chunked.ts): present when the E-step kernel only accumulates. */
+  readonly estepPlan?: EstepPlan;
 }
 
 /** One covariance type: its parameter count, its variance layout and its workspace. */
@@ -65,6 +68,12 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
     (spherical ? e.prepareSphericalF64 : e.prepareDiagF64)(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
   return {
     K, d, weights, means, variances, prepare,
+    estepPlan: {
+      kernel: "estepDiagF32",
+      args: ["stat0", "stat1", "stat2", "scratch", "x", "rows", d, K, means.ptr, prec.ptr, logConst.ptr],
+      stats: [sumR, sumX, sumX2],
+      scratchLength: 2 * (K + d),
+    },
     statsFromResp(X, n, resp) {
       resetStats();
       core.scoped(() => {

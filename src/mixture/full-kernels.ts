@@ -208,6 +208,12 @@ export function fullWorkspace(core: Core, K: number, d: number): MixtureWorkspac
     weights: r.weights,
     means: r.means,
     variances: r.covariances,
+    estepPlan: {
+      kernel: "estepFullF32",
+      args: ["stat0", "stat1", "stat2", "x", "rows", d, r.means.ptr, r.precChol.ptr, r.logDet.ptr, r.logWeights.ptr, K, "scratch"],
+      stats: [r.sumR, r.sumRX, r.sumRXX],
+      scratchLength: r.work.length,
+    },
     statsFromResp: (X, n, resp) => fullStatsFromResp(core, r, X, n, resp),
     estep: (X, n) => fullEstepStats(core, r, X, n),
     mstep(regCovar) {

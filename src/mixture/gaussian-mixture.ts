@@ -5,9 +5,12 @@ import type { Matrix } from "../core/matrix.js";
 import { getCore, type Core, type Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
+import { chunkedWorkspace, type ChunkRunner } from "./chunked.js";
 import { covarianceEntry, type CovarianceType, type MixtureWorkspace } from "./covariance.js";
 import { runEm } from "./em.js";
 import { initialResponsibilities, isRandomInit, type InitMethod, type InitSpec } from "./init.js";
+import { checkFits } from "../core/wasm.js";
+import type { CovarianceEntry } from "./covariance.js";
 
 export type { CovarianceType } from "./covariance.js";
 export type { InitMethod, InitSpec } from "./init.js";
@@ -29,8 +32,13 @@ export interface GaussianMixtureOptions {
   nInit?: number;
   /** Default 0; the same seed gives bit-identical results. */
   seed?: number;
-  /** Default getCore(). */
+  /** Default getCore() (or the pool's core). */
   core?: Core;
+  /**
+   * Threads for the E-step (Node: `new EmThreadPool({ threads })` from src/parallel/em-threads.ts;
+   * fit allocates in pool.core). Default: this thread only. Same bits with or without a pool.
+   */
+  pool?: ChunkRunner;
   onIteration?: (iter: number, nll: number) => void;
 }
 
@@ -71,15 +79,21 @@ export class GaussianMixture {
   fit(X: Matrix): this {
     const o = resolveOptions(this.options);
     const entry = covarianceEntry(o.covarianceType);
+    checkFitsMemory(X, o.nComponents, entry);
     checkFitInput(X, o.nComponents);
     const { rows: n, cols: d } = X;
     const K = o.nComponents;
-    const core = this.options.core ?? getCore();
+    const pool = this.options.pool;
+    const core = pool?.core ?? this.options.core ?? getCore();
+    if (pool && this.options.core && this.options.core !== pool.core) throw new Error("options.core and options.pool.core differ");
     const rng = new Rng(o.seed);
     let best: FitState | undefined;
     core.scoped(() => {
       const Xr = core.putF32(X.data);
-      const ws = entry.workspace(core, K, d);
+      // The E-step always runs in fixed row chunks (chunked.ts), with or without a pool, so the
+      // thread count never changes a bit of the fit.
+      const base = entry.workspace(core, K, d);
+      const ws = base.estepPlan ? chunkedWorkspace(base, core, { maxRows: n, runner: pool }) : base;
       for (let r = 0; r < o.nInit; r++) {
         const resp = initialResponsibilities(o.init, core, Xr, n, d, K, rng);
         ws.statsFromResp(Xr, n, resp);
@@ -230,6 +244,7 @@ export class GaussianMixture {
     if (X.cols !== this.nFeatures) {
       throw new UserError(`X has ${X.cols} columns, the model was fitted on ${this.nFeatures}`);
     }
+    checkDataLength(X);
     const core = this.options.core ?? getCore();
     return core.scoped(() => {
       const ws = this.loadWorkspace(core);
@@ -277,7 +292,7 @@ function logSumExp(v: Float64Array): number {
 // ---------------------------------------------------------------------------------------
 // input checks
 
-type Resolved = Required<Omit<GaussianMixtureOptions, "core" | "onIteration">> & Pick<GaussianMixtureOptions, "onIteration">;
+type Resolved = Required<Omit<GaussianMixtureOptions, "core" | "pool" | "onIteration">> & Pick<GaussianMixtureOptions, "onIteration">;
 
 function resolveOptions(o: GaussianMixtureOptions): Resolved {
   const init: InitSpec = o.init ?? ("kmeans++" as InitMethod);
@@ -303,9 +318,26 @@ function resolveOptions(o: GaussianMixtureOptions): Resolved {
 function checkFitInput(X: Matrix, K: number): void {
   if (X.rows < 1 || X.cols < 1) throw new UserError(`X has ${X.rows}×${X.cols} values: need at least one row and one column`);
   if (K > X.rows) throw new UserError(`nComponents = ${K} exceeds the ${X.rows} rows of X`);
+  checkDataLength(X);
   const x = X.data;
   for (let i = 0; i < x.length; i++) {
     if (!Number.isFinite(x[i])) throw new UserError(`X[${Math.floor(i / X.cols)}][${i % X.cols}] = ${x[i]} is not finite`);
+  }
+}
+
+/**
+ * Refuse, before anything reads X.data, a fit whose buffers cannot fit in WASM32's 4 GiB: X (f32),
+ * the n×K start responsibilities (f64), parameters, statistics and scratch (f64).
+ */
+function checkFitsMemory(X: Matrix, K: number, entry: CovarianceEntry): void {
+  const { rows: n, cols: d } = X;
+  checkFits(4 * n * d + 8 * n * K + 8 * (3 * entry.varianceLength(K, d) + 4 * K * d), `GaussianMixture.fit on ${n}×${d} values with nComponents = ${K}`);
+}
+
+/** A data array shorter than rows×cols would let the kernels read past it into other arena buffers. */
+function checkDataLength(X: Matrix): void {
+  if (X.data.length < X.rows * X.cols) {
+    throw new UserError(`X.data has ${X.data.length} values, fewer than rows×cols = ${X.rows}×${X.cols} = ${X.rows * X.cols}`);
   }
 }
 
