@@ -140,7 +140,8 @@ export function lineChart(opts: LineChartOptions): string {
 
   let out = svgOpen(width, height, title);
   out += `<g ${FONT} font-size="12" fill="#222222">\n`;
-  out += `<text x="${r4(left + pw / 2)}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>\n`;
+  // Centred on the whole picture: centred on the plot area, a long title ran off the left edge.
+  out += `<text x="${r4(width / 2)}" y="22" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>\n`;
   // Grid and ticks.
   for (let i = 0; i < yt.ticks.length; i++) {
     const y = sy(yt.ticks[i]);
