@@ -1,0 +1,282 @@
+// Exercise 2b: train the GAN of src/models/gan.ts on MNIST. Per batch one discriminator step, then
+// one generator step (two session.runs); per epoch the mean training losses, the test losses
+// (D on the test images against as many generated ones, G on fresh noise, no updates), loss plots,
+// a checkpoint, and every 10th epoch an 8×8 grid of samples from one fixed set of z. Node only.
+// Method and numbers: docs/gan.md.
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import type { Matrix } from "../core/matrix.js";
+import { loadMnist } from "../data/mnist.js";
+import {
+  dStepGraph, discriminatorModel, evalGraph, GAN_ARCH, gStepGraph, generatorModel, initGan, layerSpecs,
+  parameterCount, Params, sampleGraph, toTanhRange, type GanOptim,
+} from "../models/gan.js";
+import { runGraph, serialize, sessionFor, TrainStep } from "../onnx/index.js";
+import { imageGrid } from "../plot/png.js";
+import { batchCount, batches, epochOrder } from "../train/batches.js";
+import { loadCheckpoint, saveCheckpoint, type CheckpointTensor } from "../train/checkpoint.js";
+import { expectedState, restoreState, stateTensors as stepState } from "../train/state.js";
+import { snapshotEpochs, writeLossChart, type EpochRecord } from "../train/history.js";
+import { lockDir } from "../train/lock.js";
+import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
+import { UserError } from "../util/errors.js";
+import { Rng } from "../util/rng.js";
+
+/** Everything a run depends on (echoed into results.json; all but epochs/threads/out must match on --resume). */
+export interface GanConfig extends GanOptim {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  /** First `limit` training images only (undefined = all 60000). */
+  limit?: number;
+  /** First `testLimit` test images only (undefined = all 10000). */
+  testLimit?: number;
+  mnistDir?: string;
+  /** onnxruntime intra-op threads. */
+  threads: number;
+  out: string;
+}
+
+/** One epoch in the JSON output: mean training losses, test losses, wall seconds (training + evaluation). */
+export interface GanEpoch {
+  epoch: number;
+  train: { g: number; d: number };
+  test: { g: number; d: number };
+  seconds: number;
+  /** Process CPU seconds of the epoch over all threads (steadier than wall time on a shared machine). */
+  cpuSeconds?: number;
+}
+
+/** The result of `runGan` (the document written to results.json and printed by --json). */
+export interface GanRun {
+  config: GanConfig & { trainRows: number; testRows: number; resumedFrom: number };
+  parameters: { G: number; D: number };
+  epochs: GanEpoch[];
+  files: { plots: string[]; samples: string[]; onnx: string[]; checkpoint: string; results: string };
+}
+
+/** Called after every batch (done of total in this epoch) and after every epoch. */
+export interface GanProgress {
+  batch?(epoch: number, done: number, total: number): void;
+  epoch?(e: GanEpoch): void;
+}
+
+export const CHECKPOINT_FILE = "checkpoint.bin";
+const KIND = "gan";
+const SAMPLE_GRID = 64;
+const EVAL_CHUNK = 1000;
+/** Config fields that may change between a run and its --resume. */
+const RESUMABLE = ["epochs", "threads", "out"];
+
+// ---------------------------------------------------------------- seeds and noise
+
+/** Seed of the k-th independent stream derived from the run's seed (init 0, shuffle 1, noise 2, samples 3, test 4). */
+export function streamSeed(seed: number, k: number): number {
+  let h = Math.imul((seed | 0) ^ 0x2545f491, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 15) ^ Math.imul(k + 1, 0x85ebca77), 0xc2b2ae3d);
+  return (h ^ (h >>> 16)) | 0;
+}
+
+/** n×100 standard normals from `rng`. */
+function noise(rng: Rng, n: number): Float32Array {
+  return rng.fillNormal(new Float32Array(n * GAN_ARCH.zDim)) as Float32Array;
+}
+
+// ---------------------------------------------------------------- input checks
+
+function checkConfig(c: GanConfig, trainRows: number): void {
+  if (!(Number.isInteger(c.epochs) && c.epochs >= 1)) throw new UserError(`--epochs: ${c.epochs} is not a positive whole number`);
+  if (!(Number.isInteger(c.batchSize) && c.batchSize >= 1)) throw new UserError(`--batch-size: ${c.batchSize} is not a positive whole number`);
+  if (!(c.lr > 0)) throw new UserError(`--lr: ${c.lr} must be greater than 0`);
+  if (c.batchSize > trainRows) throw new UserError(`--batch-size ${c.batchSize} is larger than the ${trainRows} training images`);
+}
+
+// ---------------------------------------------------------------- the run
+
+/** The trainer's sessions and state. */
+interface Trainer {
+  d: TrainStep;
+  g: TrainStep;
+  dParams: () => Params;
+  gParams: () => Params;
+}
+
+/** Parameter values of `layers` from a step's state (the arrays themselves, not copies). */
+function paramsOf(step: TrainStep, net: "G" | "D"): Params {
+  const out: Params = {};
+  for (const l of layerSpecs(net)) {
+    out[l.W] = step.param(l.W) as Float32Array;
+    out[l.b] = step.param(l.b) as Float32Array;
+  }
+  return out;
+}
+
+/** Every state tensor of both steps (D's then G's; the names are disjoint): what a checkpoint holds. */
+function stateTensors(t: Trainer): Record<string, CheckpointTensor> {
+  return { ...stepState(t.d), ...stepState(t.g) };
+}
+
+/** Mean losses of D and G without updates: D on `test` (n×784 in [−1,1]) vs G(z), G on the same z. */
+async function evaluate(session: Awaited<ReturnType<typeof sessionFor>>, graph: ReturnType<typeof evalGraph>["graph"], test: Float32Array, n: number, z: Float32Array, params: Params): Promise<{ g: number; d: number }> {
+  let real = 0, fake = 0, gen = 0;
+  for (let i = 0; i < n; i += EVAL_CHUNK) {
+    const m = Math.min(EVAL_CHUNK, n - i);
+    const out = await runGraph(session, graph, {
+      ...params,
+      x: test.subarray(i * GAN_ARCH.pixels, (i + m) * GAN_ARCH.pixels),
+      z: z.subarray(i * GAN_ARCH.zDim, (i + m) * GAN_ARCH.zDim),
+    });
+    real += Number(out["d.real"][0]);
+    fake += Number(out["d.fake"][0]);
+    gen += Number(out["g.fake"][0]);
+  }
+  return { d: real / n + fake / n, g: gen / n };
+}
+
+const pad2 = (e: number) => String(e).padStart(2, "0");
+
+/** The 8×8 sample grid file of epoch `e`. */
+export function sampleFile(e: number): string {
+  return `samples-epoch-${pad2(e)}.png`;
+}
+
+/** Train (or resume) a GAN; writes plots, sample grids, checkpoint, ONNX models and results.json into config.out. */
+export async function runGan(config: GanConfig, opts: { resume?: boolean; progress?: GanProgress } = {}): Promise<GanRun> {
+  const train = loadMnist("train", { dir: config.mnistDir, limit: config.limit });
+  const testSet = loadMnist("test", { dir: config.mnistDir, limit: config.testLimit });
+  checkConfig(config, train.images.rows);
+  const out = config.out;
+  const lock = lockDir(out);
+  try {
+    return await trainLocked(config, train.images, testSet.images, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: Matrix, opts: { resume?: boolean; progress?: GanProgress }): Promise<GanRun> {
+  const { out, seed } = config;
+  const optim: GanOptim = { lr: config.lr, beta1: config.beta1, beta2: config.beta2 };
+  const data: Matrix = { data: toTanhRange(trainImages.data), rows: trainImages.rows, cols: trainImages.cols };
+  const test = toTanhRange(testImages.data);
+  const nTest = testImages.rows;
+
+  // graphs and sessions
+  const dg = dStepGraph(optim);
+  const gg = gStepGraph(optim);
+  const ev = evalGraph();
+  const sg = sampleGraph();
+  const sess = { threads: config.threads };
+  const [dSess, gSess, evSess, sSess] = await Promise.all([sessionFor(dg.graph, sess), sessionFor(gg.graph, sess), sessionFor(ev.graph, sess), sessionFor(sg, sess)]);
+
+  // state: fresh, or from the checkpoint
+  const init = initGan(new Rng(streamSeed(seed, 0)));
+  const t: Trainer = {
+    d: new TrainStep(dSess, dg.graph, dg.section, { params: init.D }, true),
+    g: new TrainStep(gSess, gg.graph, gg.section, { params: init.G }, true),
+    dParams: () => paramsOf(t.d, "D"),
+    gParams: () => paramsOf(t.g, "G"),
+  };
+  let shuffle = new Rng(streamSeed(seed, 1));
+  let zRng = new Rng(streamSeed(seed, 2));
+  const fixedZ = noise(new Rng(streamSeed(seed, 3)), SAMPLE_GRID);
+  // the same test noise every epoch, so the test curve moves only with the networks
+  const testZ = noise(new Rng(streamSeed(seed, 4)), nTest);
+  const ckptPath = join(out, CHECKPOINT_FILE);
+  const stored = { batchSize: config.batchSize, lr: config.lr, beta1: config.beta1, beta2: config.beta2, seed, limit: config.limit ?? null, testLimit: config.testLimit ?? null };
+  let history: EpochRecord[] = [];
+  let start = 0;
+  if (opts.resume) {
+    if (!existsSync(ckptPath)) throw new UserError(`--resume: no checkpoint ${ckptPath} (run without --resume first)`);
+    const ck = loadCheckpoint(ckptPath, { kind: KIND, config: stored, tensors: { ...expectedState(t.d), ...expectedState(t.g) } });
+    restoreState(t.d, ck.tensors);
+    restoreState(t.g, ck.tensors);
+    if (!ck.rng.shuffle || !ck.rng.noise) throw new UserError(`checkpoint ${ckptPath}: lacks the shuffle and noise Rng states`);
+    shuffle = Rng.fromState(ck.rng.shuffle);
+    zRng = Rng.fromState(ck.rng.noise);
+    history = ck.history;
+    start = ck.epoch;
+  }
+
+  const n = data.rows;
+  const B = config.batchSize;
+  const nBatches = batchCount(n, B);
+  // targets of the D step: n ones (real) then n zeros (generated); the last batch uses a prefix
+  const targets = new Float32Array(2 * B);
+  const snapshots = new Set(snapshotEpochs(config.epochs));
+  const files = { plots: [join(out, "loss-train.svg"), join(out, "loss-test.svg")], samples: [] as string[] };
+
+  const writeSamples = async (e: number) => {
+    const img = (await runGraph(sSess, sg, { ...t.gParams(), z: fixedZ }))["image"] as Float32Array;
+    writeFileAtomic(join(out, sampleFile(e)), imageGrid(img, SAMPLE_GRID, { h: 28, w: 28, cols: 8, range: [0, 1], scale: 2 }));
+  };
+
+  for (let e = start + 1; e <= config.epochs; e++) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    let sumD = 0, sumG = 0;
+    for (const batch of batches(data, epochOrder(shuffle, n), { batchSize: B })) {
+      const m = batch.rows;
+      const tgt = targets.subarray(0, 2 * m);
+      tgt.fill(1, 0, m).fill(0, m);
+      const dOut = await t.d.run({ x: batch.x, z: noise(zRng, m), t: tgt, ...t.gParams() });
+      const gOut = await t.g.run({ z: noise(zRng, m), ...t.dParams() });
+      sumD += Number(dOut["d.loss"][0]);
+      sumG += Number(gOut["g.loss"][0]);
+      opts.progress?.batch?.(e, batch.index + 1, nBatches);
+    }
+    const testLoss = await evaluate(evSess, ev.graph, test, nTest, testZ, { ...t.gParams(), ...t.dParams() });
+    const cpu = process.cpuUsage(c0);
+    const rec: EpochRecord = { epoch: e, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, trainG: sumG / nBatches, trainD: sumD / nBatches, testG: testLoss.g, testD: testLoss.d };
+    if (!Number.isFinite(rec.trainG) || !Number.isFinite(rec.trainD)) throw new Error(`GAN: the training loss became ${rec.trainG}/${rec.trainD} in epoch ${e}`);
+    history.push(rec);
+    if (snapshots.has(e)) await writeSamples(e);
+    writeCharts(out, history);
+    writeModels(out, t);
+    saveCheckpoint(ckptPath, { kind: KIND, config: stored, epoch: e, history, rng: { shuffle: shuffle.getState(), noise: zRng.getState() }, tensors: stateTensors(t) });
+    opts.progress?.epoch?.(toEpoch(rec));
+  }
+
+  // models and the summary (also when a resumed run had nothing left to do)
+  writeCharts(out, history);
+  const last = history.length ? history[history.length - 1].epoch : 0;
+  if (last > 0 && !existsSync(join(out, sampleFile(last)))) await writeSamples(last);
+  const onnx = writeModels(out, t);
+  for (const e of [...snapshotEpochs(last), last]) if (e > 0 && existsSync(join(out, sampleFile(e))) && !files.samples.includes(join(out, sampleFile(e)))) files.samples.push(join(out, sampleFile(e)));
+  const run: GanRun = {
+    config: { ...config, trainRows: n, testRows: nTest, resumedFrom: start },
+    parameters: { G: parameterCount("G"), D: parameterCount("D") },
+    epochs: history.map(toEpoch),
+    files: { ...files, onnx, checkpoint: ckptPath, results: join(out, "results.json") },
+  };
+  writeJsonAtomic(run.files.results, run);
+  return run;
+}
+
+/** generator.onnx and discriminator.onnx with the current weights (after every epoch, so a stopped run has them). */
+function writeModels(out: string, t: Trainer): string[] {
+  const onnx = [join(out, "generator.onnx"), join(out, "discriminator.onnx")];
+  writeFileAtomic(onnx[0], serialize(generatorModel(copyParams(t.gParams())), { docString: "emlab GAN generator: z [n,100] ~ N(0,I) → image [n,784] in [0,1]" }));
+  writeFileAtomic(onnx[1], serialize(discriminatorModel(copyParams(t.dParams())), { docString: "emlab GAN discriminator: image [n,784] in [0,1] → logit [n,1]" }));
+  return onnx;
+}
+
+function copyParams(p: Params): Params {
+  return Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice()]));
+}
+
+function toEpoch(r: EpochRecord): GanEpoch {
+  const e: GanEpoch = { epoch: r.epoch, train: { g: r.trainG, d: r.trainD }, test: { g: r.testG, d: r.testD }, seconds: r.seconds };
+  if (r.cpuSeconds !== undefined) e.cpuSeconds = r.cpuSeconds;
+  return e;
+}
+
+function writeCharts(out: string, history: EpochRecord[]): void {
+  const series = (kind: "train" | "test") => [
+    { key: `${kind}G`, name: "generator (−log D(G(z)))" },
+    { key: `${kind}D`, name: "discriminator" },
+  ];
+  writeLossChart(join(out, "loss-train.svg"), history, series("train"), { title: "GAN training losses (means over each epoch's batches)" });
+  writeLossChart(join(out, "loss-test.svg"), history, series("test"), { title: "GAN test losses (10000 test images, fixed fresh noise)" });
+}

@@ -1,0 +1,234 @@
+// The GAN of Exercise 2b as ONNX graphs: a generator 100 → 256 → 512 → 1024 → 784 (LeakyReLU 0.2,
+// tanh output, images in [−1, 1]) and a discriminator 784 → 1024 → 512 → 256 → 1 (LeakyReLU 0.2,
+// one logit). Training is two graphs run alternately, each one session.run: a discriminator step
+// (G's forward inside it, D's gradients and Adam only) and a generator step (the gradient flows
+// through D into G; only G's parameters and Adam state are updated, D's are plain inputs).
+// Math and graph diagrams: docs/gan.md.
+
+import {
+  AdamSection, Builder, Graph, LinearParams, adam, bceWithLogits, gradients,
+} from "../onnx/index.js";
+import { torchLinearInit } from "../train/init.js";
+import { Rng } from "../util/rng.js";
+
+/** Layer widths of both networks (the assignment's architecture). */
+export const GAN_ARCH = {
+  zDim: 100,
+  pixels: 784,
+  generator: [100, 256, 512, 1024, 784],
+  discriminator: [784, 1024, 512, 256, 1],
+  slope: 0.2,
+} as const;
+
+/** Adam settings of both optimisers (the assignment: lr 2e-4, β₁ 0.5, β₂ 0.999). */
+export interface GanOptim {
+  lr: number;
+  beta1: number;
+  beta2: number;
+}
+
+/** The assignment's Adam settings for both networks. */
+export const GAN_OPTIM: GanOptim = { lr: 2e-4, beta1: 0.5, beta2: 0.999 };
+
+/** A network's layers in order; parameter names are `<net>.fc<i>.W` [in,out] and `<net>.fc<i>.b` [out]. */
+export type Layers = LinearParams[];
+
+/** Parameter values by name (row-major float32). */
+export type Params = Record<string, Float32Array>;
+
+// ---------------------------------------------------------------- parameters
+
+/** Parameter names and shapes of network `net` ("G" or "D") with widths `dims`. */
+export function layerSpecs(net: "G" | "D"): Layers {
+  const dims = net === "G" ? GAN_ARCH.generator : GAN_ARCH.discriminator;
+  return dims.slice(1).map((out, i) => ({ W: `${net}.fc${i + 1}.W`, b: `${net}.fc${i + 1}.b`, inDim: dims[i], outDim: out }));
+}
+
+/** Declares a network's parameters: graph inputs, or initializers holding `values` (exported models). */
+function declare(b: Builder, net: "G" | "D", values?: Params): Layers {
+  const layers = layerSpecs(net);
+  for (const l of layers) {
+    if (values) {
+      b.initializer(l.W, "float32", [l.inDim, l.outDim], need(values, l.W));
+      b.initializer(l.b, "float32", [l.outDim], need(values, l.b));
+    } else {
+      b.input(l.W, "float32", [l.inDim, l.outDim]);
+      b.input(l.b, "float32", [l.outDim]);
+    }
+  }
+  return layers;
+}
+
+function need(values: Params, name: string): Float32Array {
+  const v = values[name];
+  if (!v) throw new Error(`GAN: no value for parameter '${name}'`);
+  return v;
+}
+
+/** PyTorch's nn.Linear default for every layer (W, then b, layer by layer; src/train/init.ts), from `rng`. */
+export function initLayers(rng: Rng, layers: Layers): Params {
+  return Object.assign({}, ...layers.map((l) => torchLinearInit(rng, l)));
+}
+
+/** Fresh parameters of both networks: G first, then D, from one seeded stream. */
+export function initGan(rng: Rng): { G: Params; D: Params } {
+  return { G: initLayers(rng, layerSpecs("G")), D: initLayers(rng, layerSpecs("D")) };
+}
+
+/** Number of trainable scalars of a network. */
+export function parameterCount(net: "G" | "D"): number {
+  return layerSpecs(net).reduce((s, l) => s + l.inDim * l.outDim + l.outDim, 0);
+}
+
+// ---------------------------------------------------------------- forward blocks
+
+/**
+ * LeakyReLU whose gradient reads its output: for α > 0, y > 0 ⇔ x > 0, so the backward pass needs
+ * no pre-activation and onnxruntime may fuse the Gemm before it (FusedGemm).
+ */
+function leaky(b: Builder, x: string): string {
+  const y = b.leakyRelu(x, GAN_ARCH.slope);
+  return b.fusedGradient(y, [x], (dy, needs) =>
+    b.withScope("grad.leaky", () => [
+      needs[0] ? b.where(b.greater(y, b.scalarLike(0, y)), dy, b.mul(dy, b.scalarLike(GAN_ARCH.slope, dy))) : null,
+    ]),
+  );
+}
+
+/** Hidden layers with LeakyReLU, last layer linear: x [n,in] → [n,out]. */
+function mlp(b: Builder, x: string, layers: Layers): string {
+  let h = x;
+  layers.forEach((l, i) => {
+    h = b.gemm(h, l.W, l.b);
+    if (i < layers.length - 1) h = leaky(b, h);
+  });
+  return h;
+}
+
+/** G(z): z [n,100] → image [n,784] in [−1, 1] (tanh). */
+export function generatorForward(b: Builder, z: string, G: Layers): string {
+  return b.withScope("G", () => b.tanh(mlp(b, z, G)));
+}
+
+/** D(x): image [n,784] in [−1, 1] → logit [n,1]. */
+export function discriminatorForward(b: Builder, x: string, D: Layers): string {
+  return b.withScope("D", () => mlp(b, x, D));
+}
+
+/** Mean over all rows of BCE(logit, t) in stable form, t a constant 0 or 1: [n,1] → scalar. */
+function meanBce(b: Builder, logit: string, target: 0 | 1, name?: string): string {
+  return b.reduceMean(bceWithLogits(b, logit, b.scalarLike(target, logit)), undefined, false, name);
+}
+
+// ---------------------------------------------------------------- training graphs
+
+/** A training-step graph and its Adam section. */
+export interface StepGraph {
+  graph: Graph;
+  section: AdamSection;
+  G: Layers;
+  D: Layers;
+}
+
+/**
+ * Discriminator step. Inputs: `x` [n,784] real images in [−1,1], `z` [n,100], `t` [2n,1] targets
+ * (n ones then n zeros), G's and D's parameters, D's Adam state. G(z) is computed inside; only D's
+ * parameters are differentiated, so no gradient reaches G (G's params are plain inputs).
+ * loss `d.loss` = mean BCE(D(x), 1) + mean BCE(D(G(z)), 0). Outputs: d.loss, then D's new state.
+ */
+export function dStepGraph(optim: GanOptim = GAN_OPTIM): StepGraph {
+  const b = new Builder("gan-d-step");
+  const x = b.input("x", "float32", ["batch", GAN_ARCH.pixels]);
+  const z = b.input("z", "float32", ["batch", GAN_ARCH.zDim]);
+  const t = b.input("t", "float32", ["both", 1]);
+  const G = declare(b, "G");
+  const D = declare(b, "D");
+  const fake = generatorForward(b, z, G);
+  // one pass of D over the 2n rows [real; fake]: Gemms of 2n rows and one weight-gradient Gemm each.
+  // Stacked as [2, n, 784] then reshaped to the shape of t broadcast to [2n, 784] (the builder
+  // cannot add two symbolic dims, so the 2n dim is named by t's)
+  const stacked = b.concat([b.unsqueeze(x, [0]), b.unsqueeze(fake, [0])], 0);
+  const both = b.op("Reshape", [stacked, b.op("Shape", [b.op("Expand", [t, b.ints([1, GAN_ARCH.pixels])])])]);
+  const logits = discriminatorForward(b, both, D);
+  // mean over 2n rows of the elementwise BCE, ×2 = mean over real + mean over fake (equal counts)
+  const loss = b.mul(b.reduceMean(bceWithLogits(b, logits, t), undefined, false), b.scalar(2, "float32"), "d.loss");
+  b.output(loss);
+  const section = adam(b, gradients(b, loss, D.flatMap((l) => [l.W, l.b])), { ...optim, prefix: "D." });
+  return { graph: b.graph, section, G, D };
+}
+
+/**
+ * Generator step with the non-saturating loss `g.loss` = mean BCE(D(G(z)), 1) = −mean log D(G(z)).
+ * Inputs: `z` [n,100], G's and D's parameters, G's Adam state. The gradient flows through D's
+ * layers into G, but only G's parameters are differentiated and updated; D's are not outputs.
+ */
+export function gStepGraph(optim: GanOptim = GAN_OPTIM): StepGraph {
+  const b = new Builder("gan-g-step");
+  const z = b.input("z", "float32", ["batch", GAN_ARCH.zDim]);
+  const G = declare(b, "G");
+  const D = declare(b, "D");
+  const loss = meanBce(b, discriminatorForward(b, generatorForward(b, z, G), D), 1, "g.loss");
+  b.output(loss);
+  const section = adam(b, gradients(b, loss, G.flatMap((l) => [l.W, l.b])), { ...optim, prefix: "G." });
+  return { graph: b.graph, section, G, D };
+}
+
+/**
+ * Losses without updates. Inputs: `x` [n,784] real in [−1,1], `z` [m,100], both networks' params.
+ * Outputs (sums over rows, so chunks add up): `d.real` = Σ BCE(D(x),1), `d.fake` = Σ BCE(D(G(z)),0),
+ * `g.fake` = Σ BCE(D(G(z)),1). D's loss = d.real/n + d.fake/m; G's loss = g.fake/m.
+ */
+export function evalGraph(): { graph: Graph; G: Layers; D: Layers } {
+  const b = new Builder("gan-eval");
+  const x = b.input("x", "float32", ["n", GAN_ARCH.pixels]);
+  const z = b.input("z", "float32", ["m", GAN_ARCH.zDim]);
+  const G = declare(b, "G");
+  const D = declare(b, "D");
+  const real = discriminatorForward(b, x, D);
+  const fake = discriminatorForward(b, generatorForward(b, z, G), D);
+  const sum = (v: string, name: string) => b.reduceSum(v, undefined, false, name);
+  b.output(
+    sum(bceWithLogits(b, real, b.scalar(1, "float32")), "d.real"),
+    sum(bceWithLogits(b, fake, b.scalar(0, "float32")), "d.fake"),
+    sum(bceWithLogits(b, fake, b.scalar(1, "float32")), "g.fake"),
+  );
+  return { graph: b.graph, G, D };
+}
+
+// ---------------------------------------------------------------- exported models
+
+/** Sampling graph: `z` [n,100] and G's parameters as inputs → `image` [n,784] in [0,1]. */
+export function sampleGraph(): Graph {
+  return generatorImageGraph();
+}
+
+/** generator.onnx: input `z` [n,100] ~ N(0, I) → output `image` [n,784] in [0,1] = (G(z) + 1)/2; weights inside. */
+export function generatorModel(G: Params): Graph {
+  return generatorImageGraph(G);
+}
+
+function generatorImageGraph(G?: Params): Graph {
+  const b = new Builder(G ? "gan-generator" : "gan-sample");
+  const z = b.input("z", "float32", ["n", GAN_ARCH.zDim]);
+  const g = generatorForward(b, z, declare(b, "G", G));
+  // [−1,1] → [0,1], so it is interchangeable with the VAE's decoder.onnx
+  const half = b.scalar(0.5, "float32");
+  b.output(b.add(b.mul(g, half), half, "image"));
+  return b.graph;
+}
+
+/** discriminator.onnx: input `image` [n,784] in [0,1] (MNIST pixels) → output `logit` [n,1]; weights inside. */
+export function discriminatorModel(D: Params): Graph {
+  const b = new Builder("gan-discriminator");
+  const image = b.input("image", "float32", ["n", GAN_ARCH.pixels]);
+  const x = b.sub(b.mul(image, b.scalar(2, "float32")), b.scalar(1, "float32"));
+  b.output(b.identity(discriminatorForward(b, x, declare(b, "D", D)), "logit"));
+  return b.graph;
+}
+
+/** MNIST pixels in [0,1] → the generator's range [−1,1], in a new array. */
+export function toTanhRange(pixels: Float32Array): Float32Array {
+  const out = new Float32Array(pixels.length);
+  for (let i = 0; i < pixels.length; i++) out[i] = 2 * pixels[i] - 1;
+  return out;
+}
