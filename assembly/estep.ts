@@ -9,6 +9,9 @@
 // the 1e-6 agreement with the float64 twin on data with a large common offset (docs/gmm.md).
 import { hsumF64x2 } from "./simd";
 
+/** sklearn's guard for empty components (as in mstep.ts): n_k + 10·eps. */
+const NK_EPS: f64 = 10 * f64.EPSILON;
+
 /** xd[j] = x[j] for one row: f32 → f64, once per row, so the K distance loops read f64 directly. */
 @inline function promoteRow(xd: usize, x: usize, d: i32): void {
   let j = 0;
@@ -121,28 +124,47 @@ import { hsumF64x2 } from "./simd";
   return m + Math.log(s);
 }
 
-/** acc[j] += r·x_j and acc2[j] += r·x_j² over one f64 row x of length d (f64 lanes, scalar tail). */
-@inline function accumulateRow(acc: usize, acc2: usize, x: usize, r: f64, d: i32): void {
+/**
+ * acc[j] += r·(x_j − c_j) and acc2[j] += r·(x_j − c_j)² over one f64 row x and shift c of
+ * length d (f64 lanes, scalar tail). x − c is the same subtraction, with the same operands, as
+ * in the E-step's distance, so the statistics are centred exactly on the means it used.
+ */
+@inline function accumulateShiftedRow(acc: usize, acc2: usize, x: usize, c: usize, r: f64, d: i32): void {
   const rv = f64x2.splat(r);
   let j = 0;
-  for (; j + 2 <= d; j += 2) {
+  for (; j + 4 <= d; j += 4) {
     const o = <usize>j << 3;
-    const v = v128.load(x + o);
+    const v0 = f64x2.sub(v128.load(x + o), v128.load(c + o));
+    const v1 = f64x2.sub(v128.load(x + o + 16), v128.load(c + o + 16));
+    const rx0 = f64x2.mul(rv, v0);
+    const rx1 = f64x2.mul(rv, v1);
+    v128.store(acc + o, f64x2.add(v128.load(acc + o), rx0));
+    v128.store(acc + o + 16, f64x2.add(v128.load(acc + o + 16), rx1));
+    v128.store(acc2 + o, f64x2.add(v128.load(acc2 + o), f64x2.mul(rx0, v0)));
+    v128.store(acc2 + o + 16, f64x2.add(v128.load(acc2 + o + 16), f64x2.mul(rx1, v1)));
+  }
+  if (j + 2 <= d) {
+    const o = <usize>j << 3;
+    const v = f64x2.sub(v128.load(x + o), v128.load(c + o));
     const rx = f64x2.mul(rv, v);
     v128.store(acc + o, f64x2.add(v128.load(acc + o), rx));
     v128.store(acc2 + o, f64x2.add(v128.load(acc2 + o), f64x2.mul(rx, v)));
+    j += 2;
   }
   if (j < d) {
     const o = <usize>j << 3;
-    const xj = load<f64>(x + o);
-    const rx = r * xj;
+    const v = load<f64>(x + o) - load<f64>(c + o);
+    const rx = r * v;
     store<f64>(acc + o, load<f64>(acc + o) + rx);
-    store<f64>(acc2 + o, load<f64>(acc2 + o) + rx * xj);
+    store<f64>(acc2 + o, load<f64>(acc2 + o) + rx * v);
   }
 }
 
-/** Row i's part of the fused E-step, from its weighted log-probabilities lp (K): returns log p(x_i). */
-@inline function finishRow(sumR: usize, sumX: usize, sumX2: usize, lp: usize, xd: usize, d: i32, k: i32): f64 {
+/**
+ * Row i's part of the fused E-step, from its weighted log-probabilities lp (K): returns log p(x_i).
+ * Statistics are shifted by `shift` (K×d f64): sumX += r·(x − c_k), sumX2 += r·(x − c_k)².
+ */
+@inline function finishRow(sumR: usize, sumX: usize, sumX2: usize, shift: usize, lp: usize, xd: usize, d: i32, k: i32): f64 {
   const lse = logSumExpF64(lp, k);
   const rowF64 = <usize>d << 3;
   for (let c = 0; c < k; c++) {
@@ -152,7 +174,7 @@ import { hsumF64x2 } from "./simd";
     if (r == 0) continue;
     store<f64>(sumR + (<usize>c << 3), load<f64>(sumR + (<usize>c << 3)) + r);
     const off = <usize>c * rowF64;
-    accumulateRow(sumX + off, sumX2 + off, xd, r, d);
+    accumulateShiftedRow(sumX + off, sumX2 + off, xd, shift + off, r, d);
   }
   return lse;
 }
@@ -160,7 +182,10 @@ import { hsumF64x2 } from "./simd";
 /**
  * Fused E-step over n rows of X (f32, row-major n×d) for K diagonal components:
  * per row, weighted log-probabilities, log-sum-exp, responsibilities r_ik, and accumulation
- * (+=, caller zeroes) of sumR (K f64), sumX (K×d f64) = Σ r·x, sumX2 (K×d f64) = Σ r·x².
+ * (+=, caller zeroes) of sumR (K f64), sumX (K×d f64) = Σ r·(x − μ_k), sumX2 (K×d f64) =
+ * Σ r·(x − μ_k)²: moments shifted by the means this E-step uses (mstepDiagF64 takes them back
+ * as its shift; docs/gmm.md, "Shifted statistics"). Every chunk of rows of one E-step shares
+ * the shift, so per-chunk statistics still add up.
  * scratch: 2·(K + d) f64. Returns Σ_i log p(x_i) in f64. The n×K responsibilities are never stored.
  */
 export function estepDiagF32(
@@ -180,13 +205,13 @@ export function estepDiagF32(
     promoteRow(xd0, x + <usize>i * rowF32, d);
     promoteRow(xd1, x + <usize>(i + 1) * rowF32, d);
     weightedLogProbRow2(lp0, lp1, xd0, xd1, d, k, means, prec, logConst);
-    ll += finishRow(sumR, sumX, sumX2, lp0, xd0, d, k);
-    ll += finishRow(sumR, sumX, sumX2, lp1, xd1, d, k);
+    ll += finishRow(sumR, sumX, sumX2, means, lp0, xd0, d, k);
+    ll += finishRow(sumR, sumX, sumX2, means, lp1, xd1, d, k);
   }
   if (i < n) {
     promoteRow(xd0, x + <usize>i * rowF32, d);
     weightedLogProbRow(lp0, xd0, d, k, means, prec, logConst);
-    ll += finishRow(sumR, sumX, sumX2, lp0, xd0, d, k);
+    ll += finishRow(sumR, sumX, sumX2, means, lp0, xd0, d, k);
   }
   return ll;
 }
@@ -217,24 +242,53 @@ export function logprobDiagF32(
 
 /**
  * Sufficient statistics from given responsibilities resp (n×K f64, row-major) — the start
- * of EM from a hard or random assignment: accumulates (+=) sumR (K), sumX (K×d), sumX2 (K×d).
- * scratch: d f64.
+ * of EM from a hard or random assignment. Two passes over X: pass 1 writes outShift (K×d) =
+ * the weighted means Σ r·x / (Σ r + 10·eps) (0 for an empty component); pass 2 accumulates
+ * (+=) sumR (K), sumX (K×d) = Σ r·(x − c_k), sumX2 (K×d) = Σ r·(x − c_k)² around them, so the
+ * following mstepDiagF64 / mstepSphericalF64 (shift = outShift) loses no precision to an offset.
+ * scratch: d + K f64.
  */
 export function statsFromRespF32(
-  sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
+  sumR: usize, sumX: usize, sumX2: usize, outShift: usize, scratch: usize,
   x: usize, resp: usize, n: i32, d: i32, k: i32,
 ): void {
   const rowF32 = <usize>d << 2;
   const rowF64 = <usize>d << 3;
+  const xd = scratch;
+  const mass = scratch + rowF64; // K: Σ r per component (pass 1 only)
+  memory.fill(outShift, 0, <usize>k * rowF64);
+  memory.fill(mass, 0, <usize>k << 3);
   for (let i = 0; i < n; i++) {
     const ri = resp + <usize>i * (<usize>k << 3);
-    promoteRow(scratch, x + <usize>i * rowF32, d);
+    promoteRow(xd, x + <usize>i * rowF32, d);
+    for (let c = 0; c < k; c++) {
+      const r = load<f64>(ri + (<usize>c << 3));
+      if (r == 0) continue;
+      store<f64>(mass + (<usize>c << 3), load<f64>(mass + (<usize>c << 3)) + r);
+      const sh = outShift + <usize>c * rowF64;
+      for (let j = 0; j < d; j++) {
+        const o = <usize>j << 3;
+        store<f64>(sh + o, load<f64>(sh + o) + r * load<f64>(xd + o));
+      }
+    }
+  }
+  for (let c = 0; c < k; c++) {
+    const inv = 1.0 / (load<f64>(mass + (<usize>c << 3)) + NK_EPS); // ≥ 10·eps: an empty component gets shift 0
+    const sh = outShift + <usize>c * rowF64;
+    for (let j = 0; j < d; j++) {
+      const o = <usize>j << 3;
+      store<f64>(sh + o, load<f64>(sh + o) * inv);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const ri = resp + <usize>i * (<usize>k << 3);
+    promoteRow(xd, x + <usize>i * rowF32, d);
     for (let c = 0; c < k; c++) {
       const r = load<f64>(ri + (<usize>c << 3));
       if (r == 0) continue;
       store<f64>(sumR + (<usize>c << 3), load<f64>(sumR + (<usize>c << 3)) + r);
       const off = <usize>c * rowF64;
-      accumulateRow(sumX + off, sumX2 + off, scratch, r, d);
+      accumulateShiftedRow(sumX + off, sumX2 + off, xd, outShift + off, r, d);
     }
   }
 }

@@ -10,13 +10,15 @@ const TINY: f64 = 2.2250738585072014e-308;
 const LOG_2PI: f64 = 1.8378770664093453;
 
 /**
- * Diagonal M-step from the statistics (sumR K, sumX K×d, sumX2 K×d, all f64):
- * n_k = sumR_k + 10·eps; weights (K) = n_k / Σ n_k; means (K×d) = sumX / n_k;
- * variances (K×d) = max(sumX2 / n_k − μ², 0) + regCovar.
+ * Diagonal M-step from statistics shifted by c = shift (K×d): sumR K, sumX K×d = Σ r·(x − c_k),
+ * sumX2 K×d = Σ r·(x − c_k)² (all f64; estepDiagF32 shifts by its means, statsFromRespF32 by
+ * the weighted means it writes). n_k = sumR_k + 10·eps; weights (K) = n_k / Σ n_k;
+ * δ = sumX / n_k; means (K×d) = c + δ; variances (K×d) = max(sumX2 / n_k − δ², 0) + regCovar.
+ * means may alias shift (each entry is read before it is written).
  */
 export function mstepDiagF64(
   weights: usize, means: usize, variances: usize,
-  sumR: usize, sumX: usize, sumX2: usize, k: i32, d: i32, regCovar: f64,
+  sumR: usize, sumX: usize, sumX2: usize, shift: usize, k: i32, d: i32, regCovar: f64,
 ): void {
   let total: f64 = 0;
   for (let c = 0; c < k; c++) {
@@ -26,10 +28,12 @@ export function mstepDiagF64(
     const base = <usize>c * <usize>d;
     for (let j = 0; j < d; j++) {
       const o = (base + <usize>j) << 3;
-      const mu = load<f64>(sumX + o) / nk; // nk ≥ 10·eps > 0
-      // E[x²] − μ² can round below 0 for a constant feature: clamp before the regulariser.
-      const s = load<f64>(sumX2 + o) / nk - mu * mu;
-      store<f64>(means + o, mu);
+      const delta = load<f64>(sumX + o) / nk; // nk ≥ 10·eps > 0
+      // Shifted moments: the cancellation costs eps·δ², and δ = μ_new − c → 0 as EM converges,
+      // where the raw E[x²] − μ² lost eps·μ² (docs/gmm.md). Still clamp: a constant feature can
+      // round below 0 by an ulp of δ².
+      const s = load<f64>(sumX2 + o) / nk - delta * delta;
+      store<f64>(means + o, load<f64>(shift + o) + delta);
       store<f64>(variances + o, (s > 0 ? s : 0) + regCovar);
     }
   }
@@ -41,13 +45,14 @@ export function mstepDiagF64(
 
 /**
  * Spherical M-step (sklearn's definition: the mean over features of the diagonal variances):
- * as mstepDiagF64 but variances has K entries; scratch: K×d f64 (the diagonal variances).
+ * as mstepDiagF64 (same shifted statistics, means may alias shift) but variances has K
+ * entries; scratch: K×d f64 (the diagonal variances).
  */
 export function mstepSphericalF64(
   weights: usize, means: usize, variances: usize, scratch: usize,
-  sumR: usize, sumX: usize, sumX2: usize, k: i32, d: i32, regCovar: f64,
+  sumR: usize, sumX: usize, sumX2: usize, shift: usize, k: i32, d: i32, regCovar: f64,
 ): void {
-  mstepDiagF64(weights, means, scratch, sumR, sumX, sumX2, k, d, regCovar);
+  mstepDiagF64(weights, means, scratch, sumR, sumX, sumX2, shift, k, d, regCovar);
   for (let c = 0; c < k; c++) {
     const base = <usize>c * <usize>d;
     let s: f64 = 0;

@@ -7,6 +7,8 @@ nodeCore();
 export { GaussianMixture, sortByWeight } from "./mixture/gaussian-mixture.js";
 export type { GaussianMixtureOptions, CovarianceType, InitMethod, InitSpec } from "./mixture/gaussian-mixture.js";
 export { COVARIANCE_TYPES, covarianceEntry } from "./mixture/covariance.js";
+export { EmThreadPool, type EmThreadPoolOptions } from "./parallel/em-threads.js";
+export type { ChunkRunner } from "./mixture/chunked.js";
 export { Core, getCore, setDefaultCore, loadCore, loadCoreSync } from "./core/wasm.js";
 export { nodeCore } from "./core/node.js";
 export { matrix, takeRows, type Matrix } from "./core/matrix.js";

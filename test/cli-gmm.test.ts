@@ -2,14 +2,15 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseKList, parseLabels, parseNumberFlag } from "../src/cli/args.js";
 import { gmmConfig } from "../src/cli/gmm.js";
 import { nodeCore } from "../src/core/node.js";
 import { loadData } from "../src/data/datasets.js";
-import { runGmmSweep, selectByBic, type GmmRun } from "../src/experiments/gmm-sweep.js";
+import { runGmmSweep, selectByBic, sweepJson, type GmmRun } from "../src/experiments/gmm-sweep.js";
+import { EmThreadPool } from "../src/parallel/em-threads.js";
 import { UserError } from "../src/util/errors.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -99,6 +100,8 @@ test("gmmConfig: defaults parse; each bad flag is a UserError naming it (in-proc
   const c = gmmConfig(base);
   assert.equal(c.config.ks, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.equal([c.config.seed, c.config.maxIter, c.config.tol, c.config.regCovar, c.config.nInit], [1, 500, 1e-5, 1e-6, undefined]);
+  assert.is(c.threads, availableParallelism(), "--threads defaults to every core");
+  assert.is(gmmConfig({ ...base, threads: "3" }).threads, 3);
   const bad: [Record<string, unknown>, string][] = [
     [{ k: "0-3" }, "--k: '0-3' has a K below 1"],
     [{ k: "five" }, "--k: 'five' is not a whole number"],
@@ -111,6 +114,10 @@ test("gmmConfig: defaults parse; each bad flag is a UserError naming it (in-proc
     [{ "n-init": "two" }, "--n-init: 'two' is not a whole number"],
     [{ covariance: "Diag" }, "--covariance: 'Diag' is not one of diag, spherical, full"],
     [{ data: "" }, "--data: expected a value, got an empty string"],
+    [{ threads: "0" }, "--threads: 0 is below the minimum 1"],
+    [{ threads: "1.5" }, "--threads: '1.5' is not a whole number"],
+    [{ threads: "many" }, "--threads: 'many' is not a whole number"],
+    [{ threads: "257" }, "--threads: 257 is above the maximum 256"],
   ];
   for (const [over, msg] of bad) {
     const got = userError(() => gmmConfig({ ...base, ...over } as any));
@@ -204,6 +211,56 @@ test("gmm: same seed gives identical numbers; table output; --init-labels start;
   assert.is(f.model.variances[0].length, 2); // 2×2 covariance matrices
 });
 
+/** 20000 rows like ROWS (two blobs): ten E-step chunks of 2048 rows, so a second thread gets work. */
+const BIG_ROWS = 20000;
+const big = file("big.csv", ["a,b", ...Array.from({ length: BIG_ROWS }, (_, i) => {
+  const [cx, cy] = i % 4 === 0 ? [0, 0] : [6, 6];
+  return `${(cx + Math.sin(i * 1.7)).toFixed(4)},${(cy + Math.cos(i * 2.3)).toFixed(4)}`;
+})].join("\n") + "\n");
+
+test("runGmmSweep with an EmThreadPool of 2: the worker runs chunks, and every number equals the sweep without a pool", async () => {
+  const data = loadData(big);
+  const X = data.matrix;
+  const config = { ks: [2, 3], covarianceType: "spherical" as const, init: "kmeans++" as const, seed: 2, maxIter: 30, tol: 0, regCovar: 1e-6, nInit: 1 };
+  const info = { source: data.source, n: X.rows, d: X.cols };
+  const pool = new EmThreadPool({ threads: 2 });
+  try {
+    const pooled = runGmmSweep(X, info, config, { pool });
+    const byThread = pool.chunksByThread();
+    assert.ok(byThread[1] > 0, `the worker ran no chunk (${byThread})`);
+    const serial = runGmmSweep(X, info, config, { core: nodeCore() });
+    const strip = (r: typeof serial) => JSON.stringify(sweepJson({ ...r, runs: r.runs.map((x) => ({ ...x, seconds: 0 })) }));
+    assert.is(strip(pooled), strip(serial));
+  } finally {
+    await pool.close();
+  }
+});
+
+test("gmm --threads: 1 and 2 threads give the same JSON (but seconds), for diag, spherical and full; default = all cores", async () => {
+  const run = (cov: string, threads?: string) =>
+    emlab(["gmm", "--data", big, "--k", "2,3", "--n-init", "2", "--seed", "5", "--max-iter", "30", "--covariance", cov, ...(threads ? ["--threads", threads] : []), "--out", join(dir, `thr-${cov}-${threads ?? "default"}`), "--json"]);
+  const results = await inBatches([
+    () => run("diag", "1"), () => run("diag", "2"), () => run("diag"),
+    () => run("spherical", "1"), () => run("spherical", "2"),
+    () => run("full", "1"), () => run("full", "2"),
+  ]);
+  for (const r of results) {
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stderr, "");
+  }
+  const strip = (s: string) => {
+    const doc = JSON.parse(s);
+    doc.runs = doc.runs.map(({ seconds: _, ...rest }: any) => rest);
+    return JSON.stringify(doc);
+  };
+  const [d1, d2, dd, s1, s2, f1, f2] = results.map((r) => strip(r.stdout));
+  assert.is(d2, d1, "diag: --threads 2 vs 1");
+  assert.is(dd, d1, "diag: default threads vs 1");
+  assert.is(s2, s1, "spherical: --threads 2 vs 1");
+  assert.is(f2, f1, "full: --threads 2 vs 1");
+  assert.not.ok("threads" in JSON.parse(d1).config, "the thread count is not a setting of the results");
+});
+
 test("gmm: every bad input is one 'emlab:' line naming the file:line or flag, exit 2, nothing written", async () => {
   const header = "x,y,z\n1,2,3\n4,5,6\n";
   const cases: [string, string[], string | RegExp][] = [];
@@ -236,6 +293,8 @@ test("gmm: every bad input is one 'emlab:' line naming the file:line or flag, ex
   add("negative --tol", ["--data", good, "--tol=-1e-3"], "--tol: -1e-3 is below the minimum 0");
   add("bad --max-iter", ["--data", good, "--max-iter", "1.5"], "--max-iter: '1.5' is not a whole number");
   add("repeated flag", ["--data", good, "--tol", "1", "--tol", "2"], "--tol: given 2 times, expected once");
+  add("bad --threads", ["--data", good, "--threads", "0"], "--threads: 0 is below the minimum 1");
+  add("non-integer --threads", ["--data", good, "--threads", "2.5"], "--threads: '2.5' is not a whole number");
   add("unknown --covariance", ["--data", good, "--covariance", "banded"], "--covariance: 'banded' is not one of diag, spherical, full");
   add("unknown --init", ["--data", good, "--init", "kmeans"], "--init: 'kmeans' is not one of kmeans++, random, random-assignment");
   // A bad flag is reported before the data is read.

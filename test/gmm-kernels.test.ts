@@ -61,7 +61,7 @@ test("logprobDiagF32 equals the per-point float64 loop", () => {
   }
 });
 
-test("estepDiagF32: log-likelihood and statistics equal the twin's E-step", () => {
+test("estepDiagF32: log-likelihood and statistics (shifted by the E-step's means) equal the twin's E-step", () => {
   const rng = new Rng(2);
   for (const d of DS) {
     for (let K = 1; K <= 6; K++) {
@@ -83,7 +83,7 @@ test("estepDiagF32: log-likelihood and statistics equal the twin's E-step", () =
           for (let j = 0; j < d; j++) {
             let sx = 0, sx2 = 0;
             for (let i = 0; i < n; i++) {
-              const x = X[i * d + j];
+              const x = X[i * d + j] - p.means[k][j];
               sx += twin.resp[i][k] * x;
               sx2 += twin.resp[i][k] * x * x;
             }
@@ -138,10 +138,22 @@ for (const cov of ["diag", "spherical"] as const) {
           const R = core.putF64(resp.flat());
           const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d);
           for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
-          e.statsFromRespF32(sumR.ptr, sumX.ptr, sumX2.ptr, core.f64(d).ptr, Xr.ptr, R.ptr, n, d, K);
+          // The shift goes into the means region, which the M-step then reads and overwrites in place.
           const w = core.f64(K), m = core.f64(K * d), v = core.f64(cov === "diag" ? K * d : K), scratch = core.f64(K * d);
-          if (cov === "diag") e.mstepDiagF64(w.ptr, m.ptr, v.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, K, d, 1e-6);
-          else e.mstepSphericalF64(w.ptr, m.ptr, v.ptr, scratch.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, K, d, 1e-6);
+          m.view().fill(NaN); // statsFromRespF32 must write every shift entry
+          e.statsFromRespF32(sumR.ptr, sumX.ptr, sumX2.ptr, m.ptr, core.f64(d + K).ptr, Xr.ptr, R.ptr, n, d, K);
+          const shift = m.view().slice();
+          for (let k = 0; k < K; k++) {
+            let nk = 0;
+            for (let i = 0; i < n; i++) nk += resp[i][k];
+            for (let j = 0; j < d; j++) {
+              let sx = 0;
+              for (let i = 0; i < n; i++) sx += resp[i][k] * X[i * d + j];
+              close(shift[k * d + j], sx / (nk + 10 * Number.EPSILON), 1e-12, `shift ${k},${j} (weighted mean)`);
+            }
+          }
+          if (cov === "diag") e.mstepDiagF64(w.ptr, m.ptr, v.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, m.ptr, K, d, 1e-6);
+          else e.mstepSphericalF64(w.ptr, m.ptr, v.ptr, scratch.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, m.ptr, K, d, 1e-6);
           const [W, M, V] = [w.view(), m.view(), v.view()];
           for (let k = 0; k < K; k++) {
             close(W[k], twin.weights[k], 1e-12, `weight ${k}`);
@@ -157,6 +169,86 @@ for (const cov of ["diag", "spherical"] as const) {
     }
   });
 }
+
+for (const cov of ["diag", "spherical"] as const) {
+  test(`estepDiagF32 + mstep${cov === "diag" ? "Diag" : "Spherical"}F64 (shift = the E-step's means, aliased) equal the twin's E-step then M-step`, () => {
+    const rng = new Rng(6);
+    for (const d of DS) {
+      for (let K = 1; K <= 6; K++) {
+        const n = K + rng.int(60);
+        const { X, p } = randomCase(rng, n, d, K);
+        const { resp } = eStep(X, n, d, p);
+        const want = mStep(X, n, d, resp, 1e-6, cov);
+        // The empty-component guard n_k + 10·eps pulls the twin's mean Σr·x/n_k towards 0 and
+        // ours c + Σr·(x − c)/n_k towards c, by a fraction g = 10·eps/n_k; the variances then
+        // differ by at most g·((x̄ − c)² + x̄²). Visible only when n_k is tiny.
+        const guard = Array.from({ length: K }, (_, k) => (10 * Number.EPSILON) / resp.reduce((a, r) => a + r[k], 10 * Number.EPSILON));
+        const varPull = (k: number, j: number) => 2 * guard[k] * ((Math.abs(p.means[k][j]) + Math.abs(want.means[k][j])) ** 2 + want.means[k][j] ** 2);
+        core.scoped(() => {
+          const Xr = core.putF32(X);
+          const c = prepared(p, d);
+          const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(Math.max(K * d, 2 * (K + d)));
+          for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
+          e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+          const w = core.f64(K), v = core.f64(cov === "diag" ? K * d : K);
+          if (cov === "diag") e.mstepDiagF64(w.ptr, c.means.ptr, v.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, c.means.ptr, K, d, 1e-6);
+          else e.mstepSphericalF64(w.ptr, c.means.ptr, v.ptr, scratch.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, c.means.ptr, K, d, 1e-6);
+          const [W, M, V] = [w.view(), c.means.view(), v.view()];
+          for (let k = 0; k < K; k++) {
+            close(W[k], want.weights[k], 1e-12, `d=${d} K=${K} weight ${k}`);
+            for (let j = 0; j < d; j++) {
+              const meanPull = guard[k] * (Math.abs(p.means[k][j]) + Math.abs(want.means[k][j]));
+              assert.ok(Math.abs(M[k * d + j] - want.means[k][j]) <= 1e-10 * Math.max(1, Math.abs(want.means[k][j])) + meanPull, `d=${d} K=${K} mean ${k},${j}: ${M[k * d + j]} vs ${want.means[k][j]}`);
+              const got = cov === "diag" ? V[k * d + j] : V[k];
+              const pull = cov === "diag" ? varPull(k, j) : Array.from({ length: d }, (_, m) => varPull(k, m)).reduce((a, b) => a + b) / d;
+              assert.ok(Math.abs(got - want.variances[k][j]) <= 1e-10 * Math.max(1, want.variances[k][j]) + pull, `d=${d} K=${K} variance ${k},${j}: ${got} vs ${want.variances[k][j]}`);
+            }
+          }
+        });
+      }
+    }
+  });
+}
+
+test("shifted statistics: a constant column at offset 1e6 gets variance regCovar exactly, where raw moments lose ~eps·μ²", () => {
+  // One E-step + M-step with the means already at the data: δ = 0 for the constant column, so
+  // s = Σr·0/n_k − 0 = 0 exactly, and the variance is regCovar. The raw formula
+  // Σr·x²/n_k − μ² would leave rounding of order eps·(1e6)² ≈ 2e-4 ≫ regCovar.
+  const n = 37, d = 3, K = 2;
+  const X = new Float32Array(n * d);
+  const rng = new Rng(7);
+  for (let i = 0; i < n; i++) {
+    X[i * d] = 1e6;
+    X[i * d + 1] = 1e6 + 0.5 * rng.normal();
+    X[i * d + 2] = (i % 2) * 5 + rng.normal();
+  }
+  const p: TwinParams = {
+    weights: [0.5, 0.5],
+    means: [[1e6, 1e6, 0], [1e6, 1e6 + 0.1, 5]],
+    variances: [[1, 0.25, 1], [1, 0.25, 1]],
+  };
+  core.scoped(() => {
+    const Xr = core.putF32(X);
+    const c = prepared(p, d);
+    const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(2 * (K + d));
+    for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
+    e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+    const w = core.f64(K), v = core.f64(K * d);
+    e.mstepDiagF64(w.ptr, c.means.ptr, v.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, c.means.ptr, K, d, 1e-6);
+    const [M, V] = [c.means.view(), v.view()];
+    for (let k = 0; k < K; k++) {
+      assert.is(M[k * d], 1e6, `component ${k}: constant column's mean`);
+      assert.is(V[k * d], 1e-6, `component ${k}: constant column's variance`);
+    }
+    // The same from responsibilities (the start of EM): the weighted means are the shift.
+    for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
+    const resp = core.putF64(Array.from({ length: n * K }, (_, i) => (Math.floor(i / K) % 2 === i % K ? 1 : 0)));
+    e.statsFromRespF32(sumR.ptr, sumX.ptr, sumX2.ptr, c.means.ptr, core.f64(d + K).ptr, Xr.ptr, resp.ptr, n, d, K);
+    e.mstepDiagF64(w.ptr, c.means.ptr, v.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, c.means.ptr, K, d, 1e-6);
+    const V2 = v.view();
+    for (let k = 0; k < K; k++) assert.is(V2[k * d], 1e-6, `component ${k}: constant column's variance from responsibilities`);
+  });
+});
 
 test("prepareSphericalF64 gives the same log-probabilities as the diagonal layout with equal variances", () => {
   const rng = new Rng(5);

@@ -7,6 +7,7 @@ import { nodeCore } from "../src/core/node.js";
 import { GaussianMixture } from "../src/mixture/gaussian-mixture.js";
 import { UserError } from "../src/util/errors.js";
 import { Rng } from "../src/util/rng.js";
+import { fitTwin } from "./twin/gmm-twin.js";
 
 nodeCore();
 
@@ -49,6 +50,92 @@ test("diag: predictProba of reversed rows is the reversed predictProba, bit for 
   const a = gm.predictProba(X);
   const b = gm.predictProba({ data: rev, rows: 101, cols: d });
   for (let i = 0; i < 101; i++) for (let k = 0; k < 3; k++) assert.is(b[(100 - i) * 3 + k], a[i * 3 + k]);
+});
+
+// Found by "ℓ trace non-increasing" run over the whole domain (n = 300, d = 7, K = 3, scale
+// 1e6, one constant column: ℓ rose by 2.8e-2 relative, WASM and float64 twin alike). The
+// diagonal M-step formed s = Σr·x²/n_k − μ², which loses eps·μ² to cancellation (≈ 1e-3 at
+// μ = 2.5e6, against a true variance of 0 + regCovar), so a constant column's variance jittered
+// between iterations and ℓ with it. Fix: shifted statistics Σr·(x − c_k), Σr·(x − c_k)² around
+// the E-step's means (assembly/estep.ts, mstep.ts; docs/gmm.md "Shifted statistics").
+
+/** Three unit-spread clusters in d columns (× scale), then column 0 set to `constant` and column 1 to nearOffset + nearSpread·N(0,1). */
+function offsetColumns(seed: number, n: number, d: number, o: { scale?: number; constant?: number; nearOffset?: number; nearSpread?: number }): Matrix {
+  const rng = new Rng(seed);
+  const centres = Array.from({ length: 3 * d }, () => 3 * rng.normal());
+  const data = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < d; j++) data[i * d + j] = (o.scale ?? 1) * (centres[(i % 3) * d + j] + rng.normal());
+    if (o.constant !== undefined) data[i * d] = o.constant;
+    if (o.nearOffset !== undefined) data[i * d + 1] = o.nearOffset + (o.nearSpread ?? 0) * rng.normal();
+  }
+  return { data, rows: n, cols: d };
+}
+
+/** Largest rise of ℓ from one iteration to the next, relative to |ℓ|. */
+function maxRelIncrease(trace: number[]): number {
+  let m = 0;
+  for (let t = 1; t < trace.length; t++) m = Math.max(m, (trace[t] - trace[t - 1]) / Math.abs(trace[t - 1]));
+  return m;
+}
+
+const OFFSET_CASES = [
+  { name: "constant column at 1e6", o: { constant: 1e6 } },
+  { name: "constant column at 2.5e6, the rest ×1e6 (the shrunk counterexample's shape)", o: { scale: 1e6, constant: 2.5e6 } },
+  { name: "constant column at 1e6 and a near-constant one (spread 1e-3 at 1e4)", o: { constant: 1e6, nearOffset: 1e4, nearSpread: 1e-3 } },
+];
+
+for (const { name, o } of OFFSET_CASES) {
+  test(`diag/spherical, ${name}: ℓ non-increasing (1e-9 relative), the constant column's variance = regCovar`, () => {
+    const n = 300, d = 7, K = 3, regCovar = 1e-6;
+    const X = offsetColumns(11, n, d, o);
+    const labels = Int32Array.from({ length: n }, (_, i) => i % K);
+    for (const cov of ["diag", "spherical"] as const) {
+      for (const init of ["kmeans++", { labels }] as const) {
+        const gm = new GaussianMixture({ nComponents: K, covarianceType: cov, maxIter: 60, tol: 0, nInit: 1, seed: 3, init, regCovar }).fit(X);
+        const what = `${cov} ${typeof init === "string" ? init : "labels"}`;
+        const inc = maxRelIncrease(gm.nllTrace);
+        assert.ok(inc <= 1e-9, `${what}: ℓ rose by ${inc} relative`);
+        const last = gm.nllTrace[gm.nllTrace.length - 1];
+        assert.ok(gm.nll - last <= 1e-9 * Math.abs(last), `${what}: final ℓ ${gm.nll} above the last iteration's ${last}`);
+        if (cov === "diag") {
+          for (let k = 0; k < K; k++) {
+            const v = gm.variances[k * d];
+            assert.ok(Math.abs(v - regCovar) <= 1e-12 * regCovar, `${what}: component ${k}: constant column's variance ${v}, not regCovar`);
+          }
+        }
+      }
+    }
+  });
+}
+
+test("the offset data really triggers the cancellation: raw moments (the float64 twin's formula) rise by > 1e-3", () => {
+  // Guards the tests above from passing on data too tame to matter.
+  const n = 300, d = 7, K = 3;
+  const X = offsetColumns(11, n, d, { constant: 1e6 });
+  const twin = fitTwin(X.data, n, d, Int32Array.from({ length: n }, (_, i) => i % K), K, { maxIter: 60, tol: 0, regCovar: 1e-6, cov: "diag" });
+  assert.ok(maxRelIncrease(twin.nllTrace) > 1e-3, `twin rose by only ${maxRelIncrease(twin.nllTrace)}`);
+});
+
+test("diag: a near-constant column (spread 1e-3 at 1e4) gets the weighted two-pass variance + regCovar (1e-6 relative; raw moments are off by ~eps·μ²/s ≈ 2e-2)", () => {
+  const n = 300, d = 7, K = 3, regCovar = 1e-6;
+  const X = offsetColumns(11, n, d, { nearOffset: 1e4, nearSpread: 1e-3 });
+  const gm = new GaussianMixture({ nComponents: K, maxIter: 60, tol: 0, nInit: 1, seed: 3, regCovar }).fit(X);
+  // At convergence the responsibilities of the final model are those the last M-step used.
+  const resp = gm.predictProba(X);
+  for (let k = 0; k < K; k++) {
+    let nk = 0, sx = 0;
+    for (let i = 0; i < n; i++) {
+      nk += resp[i * K + k];
+      sx += resp[i * K + k] * X.data[i * d + 1];
+    }
+    const mu = sx / nk;
+    let ss = 0;
+    for (let i = 0; i < n; i++) ss += resp[i * K + k] * (X.data[i * d + 1] - mu) ** 2;
+    const want = ss / nk + regCovar;
+    const got = gm.variances[k * d + 1];
+    assert.ok(Math.abs(got - want) <= 1e-6 * want, `component ${k}: variance ${got} vs two-pass ${want}`);
+  }
 });
 
 // Found while writing the resources test: fit and predict copied X.data as it was and let the

@@ -4,6 +4,8 @@
 import { existsSync, statSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
+import { EmThreadPool } from "../parallel/em-threads.js";
+import { defaultThreads } from "../parallel/pool.js";
 import { loadData } from "../data/datasets.js";
 import { parametersMarkdown, runGmmSweep, sweepJson, sweepTable, writeSweepOutputs, type GmmSweepConfig } from "../experiments/gmm-sweep.js";
 import type { CovarianceType, InitMethod } from "../mixture/gaussian-mixture.js";
@@ -28,7 +30,11 @@ interface GmmArgs {
   "n-init"?: string;
   out: string;
   json: boolean;
+  threads?: string;
 }
+
+/** Most threads --threads accepts (each is a worker with its own stack and WebAssembly instance). */
+const MAX_THREADS = 256;
 
 /** A choice flag; yargs' own `choices` message spans several lines, this one names the flag on one. */
 function choice<T extends string>(flag: string, raw: unknown, choices: readonly T[]): T {
@@ -38,7 +44,7 @@ function choice<T extends string>(flag: string, raw: unknown, choices: readonly 
 }
 
 /** Check every flag (no file is read here); the sweep's config minus what depends on the data. */
-export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; data: string; mnistDir?: string; initLabels?: string; out: string } {
+export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; data: string; mnistDir?: string; initLabels?: string; out: string; threads: number } {
   const config: GmmSweepConfig = {
     ks: parseKList(a.k, "k"),
     covarianceType: choice("covariance", a.covariance, COVARIANCES),
@@ -49,16 +55,17 @@ export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; data: string; m
     regCovar: parseNumberFlag("reg-covar", a["reg-covar"], { min: 0 }),
     nInit: parseOptionalNumberFlag("n-init", a["n-init"], { integer: true, min: 1 }),
   };
+  const threads = a.threads === undefined ? defaultThreads() : parseNumberFlag("threads", a.threads, { integer: true, min: 1, max: MAX_THREADS });
   const out = parseStringFlag("out", a.out);
   if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`--out: '${out}' exists and is not a directory`);
   const initLabels = a["init-labels"] === undefined ? undefined : parseStringFlag("init-labels", a["init-labels"]);
   if (initLabels !== undefined) config.initLabelsFile = initLabels;
   const mnistDir = a["mnist-dir"] === undefined ? undefined : parseStringFlag("mnist-dir", a["mnist-dir"]);
-  return { config, data: parseStringFlag("data", a.data), mnistDir, initLabels, out };
+  return { config, data: parseStringFlag("data", a.data), mnistDir, initLabels, out, threads };
 }
 
 async function handler(a: GmmArgs): Promise<void> {
-  const { config, data: spec, mnistDir, initLabels, out } = gmmConfig(a);
+  const { config, data: spec, mnistDir, initLabels, out, threads } = gmmConfig(a);
   const data = loadData(spec, { mnistDir });
   const X = data.matrix;
   const maxK = config.ks[config.ks.length - 1];
@@ -67,15 +74,19 @@ async function handler(a: GmmArgs): Promise<void> {
   if (initLabels !== undefined) config.initLabels = readLabelFile(initLabels, X.rows, config.ks[0]);
 
   const core = nodeCore();
+  // The E-steps' fixed row chunks run on `threads` threads; the numbers are the same for any count.
+  const pool = threads > 1 ? new EmThreadPool({ threads }) : undefined;
   const bar = progress(`gmm ${config.covarianceType}`, config.ks.length);
   let result;
   try {
     result = runGmmSweep(X, { source: data.source, n: X.rows, d: X.cols, truthFile: data.truthFile }, config, {
       core,
+      pool,
       onRun: (done, run) => bar.update(done, `K=${run.k} nll=${run.nll.toFixed(1)}`),
     });
   } finally {
     bar.stop();
+    await pool?.close();
   }
   const files = writeSweepOutputs(out, result);
   if (a.json) {
@@ -104,6 +115,7 @@ export const gmmCommand: CommandModule<{}, GmmArgs> = {
       .option("tol", { type: "string", default: "1e-5", describe: "stop when |Δℓ| ≤ tol·|ℓ|; 0 runs exactly --max-iter iterations" })
       .option("reg-covar", { type: "string", default: "1e-6", describe: "added to every variance" })
       .option("n-init", { type: "string", describe: "restarts per K, best NLL kept (default 5; 1 with --init-labels)" })
+      .option("threads", { type: "string", describe: `threads for the E-step, 1–${MAX_THREADS} (default: all cores, os.availableParallelism() = ${defaultThreads()} here); results are identical for any count` })
       .option("out", { type: "string", default: "out/gmm", describe: "output directory" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
   handler,

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
 import type { Core } from "../core/wasm.js";
+import type { ChunkRunner } from "../mixture/chunked.js";
 import { GaussianMixture, sortByWeight, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
 import { lineChart } from "../plot/svg.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
@@ -69,12 +70,17 @@ export interface GmmSweepResult {
 // ---------------------------------------------------------------------------------------
 // the sweep
 
-/** Fit every K of `config.ks` on X (f32 n×d); `onRun(done, run)` after each K. */
+/**
+ * Fit every K of `config.ks` on X (f32 n×d); `onRun(done, run)` after each K. `pool` (e.g. an
+ * EmThreadPool, which the caller closes) runs the E-steps on several threads — the same bits
+ * as without it; it is a resource, not a setting, so it stays out of `config` (serialised into
+ * runs.json and the report's cache key). Fits then allocate in pool.core and `core` is not used.
+ */
 export function runGmmSweep(
   X: Matrix,
   data: GmmDataInfo,
   config: GmmSweepConfig,
-  opts: { core?: Core; onRun?: (done: number, run: GmmRun) => void } = {},
+  opts: { core?: Core; pool?: ChunkRunner; onRun?: (done: number, run: GmmRun) => void } = {},
 ): GmmSweepResult {
   const runs: GmmRun[] = [];
   const fitted = new Map<number, GaussianMixture>();
@@ -89,7 +95,9 @@ export function runGmmSweep(
       init: config.initLabels ? { labels: config.initLabels } : config.init,
       nInit: config.nInit,
       seed: config.seed,
-      core: opts.core,
+      // With a pool, fit allocates in pool.core, and bic/aic below score on the default core,
+      // as without one: the numbers do not depend on the thread count.
+      ...(opts.pool ? { pool: opts.pool } : { core: opts.core }),
     }).fit(X);
     const run: GmmRun = {
       k,

@@ -18,11 +18,11 @@ export interface MixtureWorkspace {
   readonly means: Region<Float64Array>;
   /** Layout per type: diag K×d, spherical K, full K×d×d. */
   readonly variances: Region<Float64Array>;
-  /** Statistics (reset first) from given responsibilities resp (n×K, row-major): the start of EM; follow with mstep. */
+  /** Statistics (reset first) from given responsibilities resp (n×K, row-major): the start of EM; overwrites `means` with their shift; follow with mstep. */
   statsFromResp(X: Region<Float32Array>, n: number, resp: Float64Array): void;
   /** Fused E-step for the prepared parameters: zero, then accumulate the statistics; returns Σ_i log p(x_i). */
   estep(X: Region<Float32Array>, n: number): number;
-  /** M-step: parameters from the statistics (regCovar added to every variance), then prepare(). */
+  /** M-step: parameters from the statistics (regCovar added to every variance), then prepare(). The statistics are shifted by `means`: leave it as the last estep/statsFromResp left it. */
   mstep(regCovar: number): void;
   /** Recompute the E-step's constants from weights/means/variances (after setting them directly). */
   prepare(): void;
@@ -45,7 +45,10 @@ export interface CovarianceEntry {
 // ---------------------------------------------------------------------------------------
 // diag and spherical: one kernel family (assembly/estep.ts, assembly/mstep.ts). Spherical
 // parameters are expanded into the diagonal precision layout by its prepare kernel, so
-// both share the fused E-step and the statistics Σr, Σr·x, Σr·x².
+// both share the fused E-step and the statistics Σr, Σr·(x − c_k), Σr·(x − c_k)². The shift
+// c_k is the `means` region itself: the E-step centres on the means it uses, statsFromResp
+// writes the weighted means there first, and the M-step reads it before overwriting it with
+// μ = c + Σr(x − c)/n_k (docs/gmm.md, "Shifted statistics").
 
 function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): MixtureWorkspace {
   const e = core.exports;
@@ -57,7 +60,8 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
   const sumR = core.f64(K);
   const sumX = core.f64(K * d);
   const sumX2 = core.f64(K * d);
-  // E-step: two rows × (K log-probabilities + the row promoted to f64); spherical M-step: K×d diagonal variances.
+  // E-step: two rows × (K log-probabilities + the row promoted to f64); statsFromResp: d + K;
+  // spherical M-step: K×d diagonal variances.
   const scratch = core.f64(spherical ? Math.max(K * d, 2 * (K + d)) : 2 * (K + d));
   const resetStats = () => {
     sumR.view().fill(0);
@@ -68,6 +72,8 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
     (spherical ? e.prepareSphericalF64 : e.prepareDiagF64)(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
   return {
     K, d, weights, means, variances, prepare,
+    // means.ptr is also the statistics' shift: one value for every chunk of an E-step, so the
+    // per-chunk blocks add up to the whole E-step's shifted statistics.
     estepPlan: {
       kernel: "estepDiagF32",
       args: ["stat0", "stat1", "stat2", "scratch", "x", "rows", d, K, means.ptr, prec.ptr, logConst.ptr],
@@ -78,7 +84,7 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
       resetStats();
       core.scoped(() => {
         const r = core.putF64(resp);
-        e.statsFromRespF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, X.ptr, r.ptr, n, d, K);
+        e.statsFromRespF32(sumR.ptr, sumX.ptr, sumX2.ptr, means.ptr, scratch.ptr, X.ptr, r.ptr, n, d, K);
       });
     },
     estep(X, n) {
@@ -87,9 +93,9 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
     },
     mstep(regCovar) {
       if (spherical) {
-        e.mstepSphericalF64(weights.ptr, means.ptr, variances.ptr, scratch.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, K, d, regCovar);
+        e.mstepSphericalF64(weights.ptr, means.ptr, variances.ptr, scratch.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, means.ptr, K, d, regCovar);
       } else {
-        e.mstepDiagF64(weights.ptr, means.ptr, variances.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, K, d, regCovar);
+        e.mstepDiagF64(weights.ptr, means.ptr, variances.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, means.ptr, K, d, regCovar);
       }
       prepare();
     },

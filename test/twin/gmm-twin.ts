@@ -1,5 +1,11 @@
 // Plain float64 reference for the diagonal / spherical GMM: Algorithm 1 with per-point loops,
 // no WASM, no fusion. Tests compare the kernels and the estimator against it.
+//
+// The M-step keeps the textbook one-pass variance Σ r x²/n_k − μ² (and sklearn's guarded mean
+// Σ r x/(n_k + 10·eps)). The kernels use shifted statistics instead (docs/gmm.md), which agree
+// with it to rounding wherever float64 holds the raw moments well — no feature whose offset
+// dwarfs its spread (|μ|²·eps ≪ s), and no component emptied to n_k ≪ 1, where the guard pulls
+// the twin's mean towards 0 and the kernels' towards the previous mean. Compare on such data.
 
 export type TwinCov = "diag" | "spherical";
 
@@ -96,21 +102,23 @@ export function oneHot(labels: ArrayLike<number>, K: number): number[][] {
   });
 }
 
-/** Algorithm 1 from a hard assignment: M-step on labels, then iterations of E + M; final E. */
+/** Algorithm 1 from a hard assignment: M-step on labels, then iterations of E + M; final E. minNk: the smallest Σ_i r_ik of any E-step. */
 export function fitTwin(
   X: Float32Array, n: number, d: number, labels: ArrayLike<number>, K: number,
   opts: { maxIter: number; tol: number; regCovar: number; cov?: TwinCov },
-): { params: TwinParams; nllTrace: number[]; nll: number; nIter: number } {
+): { params: TwinParams; nllTrace: number[]; nll: number; nIter: number; minNk: number } {
   const cov = opts.cov ?? "diag";
   let params = mStep(X, n, d, oneHot(labels, K), opts.regCovar, cov);
   const nllTrace: number[] = [];
   let nIter = 0;
+  let minNk = Infinity;
   for (let t = 1; t <= opts.maxIter; t++) {
     const { resp, nll } = eStep(X, n, d, params);
     nllTrace.push(nll);
+    for (let k = 0; k < K; k++) minNk = Math.min(minNk, resp.reduce((a, r) => a + r[k], 0));
     params = mStep(X, n, d, resp, opts.regCovar, cov);
     nIter = t;
     if (t > 1 && opts.tol > 0 && Math.abs(nll - nllTrace[t - 2]) <= opts.tol * Math.abs(nll)) break;
   }
-  return { params, nllTrace, nll: eStep(X, n, d, params).nll, nIter };
+  return { params, nllTrace, nll: eStep(X, n, d, params).nll, nIter, minNk };
 }
