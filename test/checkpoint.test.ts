@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { batchCount, batches, epochOrder } from "../src/train/batches.js";
 import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointExpect } from "../src/train/checkpoint.js";
 import { lossChart, snapshotEpochs } from "../src/train/history.js";
-import { lockDir } from "../src/train/lock.js";
 import { UserError } from "../src/util/errors.js";
 import { Rng } from "../src/util/rng.js";
 
@@ -153,17 +152,6 @@ test("loss chart is an SVG with one point per epoch", () => {
   const svg = lossChart([{ epoch: 1, seconds: 1, trainLoss: 150 }, { epoch: 2, seconds: 1, trainLoss: 120 }, { epoch: 3, seconds: 1, trainLoss: 110 }], [{ key: "trainLoss", name: "train" }], { title: "t" });
   assert.match(svg, /^<svg /);
   assert.match(svg, /<path d="M[^"]*L[^"]*L[^"]*"/);
-});
-
-test("lockDir refuses a second holder and frees on release", () => {
-  const d = join(dir, "locked");
-  const lock = lockDir(d);
-  writeFileSync(lock.path, "1\n"); // pid 1 is alive
-  throwsUser(() => lockDir(d), /another emlab run \(pid 1\)/);
-  lock.release();
-  writeFileSync(join(d, ".lock"), "999999999\n"); // a dead pid: stale, taken over
-  const again = lockDir(d);
-  again.release();
 });
 
 test.after(() => rmSync(dir, { recursive: true, force: true }));

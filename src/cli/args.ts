@@ -1,6 +1,6 @@
 // Flag parsing shared by the commands: numbers with ranges, K lists ("5", "1-10", "1,3,5"),
 // label files. Every error is a one-line UserError naming the flag (or the file and line).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { describeFsError } from "../data/csv.js";
 import { fileError, UserError } from "../util/errors.js";
 
@@ -44,6 +44,13 @@ export function parseStringFlag(flag: string, raw: unknown): string {
   const s = String(raw);
   if (s === "") throw new UserError(`--${flag}: expected a value, got an empty string`);
   return s;
+}
+
+/** An output directory flag: a value, and not the name of an existing file. */
+export function parseOutFlag(raw: unknown, flag = "out"): string {
+  const out = parseStringFlag(flag, raw);
+  if (existsSync(out) && !statSync(out).isDirectory()) throw new UserError(`--${flag}: '${out}' exists and is not a directory`);
+  return out;
 }
 
 /** Largest K list we accept from a range, so a typo like 1-1000000 fails fast. */

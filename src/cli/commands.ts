@@ -1,4 +1,19 @@
-// The list of emlab's commands; each lives in its own file.
+// The list of emlab's commands, in the order of the exercises; each lives in its own file.
 import type { CommandModule } from "yargs";
+import { gmmCommand } from "./gmm.js";
+import { mnistCommand } from "./mnist.js";
+import { pcaCommand } from "./pca.js";
+import { vaeCommand } from "./vae.js";
+import { ganCommand } from "./gan.js";
+import { compareCommand } from "./compare.js";
+import { reportCommand } from "./report.js";
 
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [
+  gmmCommand,
+  mnistCommand,
+  pcaCommand,
+  vaeCommand,
+  ganCommand,
+  compareCommand,
+  reportCommand,
+];

@@ -3,7 +3,8 @@ import type { CommandModule } from "yargs";
 import { DEFAULT_CLASSIFIER, comparisonTable, runCompare, writeComparison, type CompareConfig } from "../compare/compare.js";
 import type { CovarianceType } from "../mixture/gaussian-mixture.js";
 import { UserError } from "../util/errors.js";
-import { parseNumberFlag, parseStringFlag } from "./args.js";
+import { acquireOutLock } from "../util/lock.js";
+import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 interface CompareArgs {
   vae: string;
@@ -30,7 +31,7 @@ export function compareConfig(a: CompareArgs): CompareConfig {
   return {
     vae: parseStringFlag("vae", a.vae),
     gan: parseStringFlag("gan", a.gan),
-    out: parseStringFlag("out", a.out),
+    out: parseOutFlag(a.out),
     samples: int("samples", a.samples, 2),
     seed: parseNumberFlag("seed", a.seed, { integer: true, min: 0, max: 2 ** 31 - 1 }),
     pca: 50,
@@ -61,6 +62,7 @@ export const compareCommand: CommandModule<{}, CompareArgs> = {
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
   handler: async (a) => {
     const config = compareConfig(a);
+    acquireOutLock(config.out, "compare");
     const c = await runCompare(config, (stage) => process.stderr.write(`compare: ${stage}\n`));
     const files = writeComparison(config.out, c);
     if (a.json) process.stdout.write(JSON.stringify(c) + "\n");

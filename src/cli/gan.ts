@@ -3,7 +3,8 @@ import type { CommandModule } from "yargs";
 import { runGan, type GanConfig, type GanRun } from "../experiments/gan.js";
 import { GAN_OPTIM } from "../models/gan.js";
 import { progress, type Progress } from "../util/progress.js";
-import { parseNumberFlag, parseStringFlag } from "./args.js";
+import { acquireOutLock } from "../util/lock.js";
+import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 interface GanArgs {
   epochs: string;
@@ -36,7 +37,7 @@ export function ganConfig(a: GanArgs): GanConfig {
     testLimit: a["test-limit"] === undefined ? undefined : int("test-limit", a["test-limit"], 1),
     mnistDir: a["mnist-dir"] === undefined ? undefined : parseStringFlag("mnist-dir", a["mnist-dir"]),
     threads: int("threads", a.threads, 1),
-    out: parseStringFlag("out", a.out),
+    out: parseOutFlag(a.out),
   };
 }
 
@@ -67,6 +68,7 @@ export const ganCommand: CommandModule<{}, GanArgs> = {
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
   handler: async (a) => {
     const config = ganConfig(a);
+    acquireOutLock(config.out, "gan");
     let bar: Progress | null = null;
     let run: GanRun;
     try {

@@ -1,6 +1,6 @@
 // `emlab gmm`: fit Gaussian mixtures for a range of K on a data set, choose K by BIC and report
-// the chosen model (Exercise 1a). Order of work: check every flag, load the data and the label
-// file, fit, and only then write into --out, so bad input leaves nothing behind.
+// the chosen model (Exercise 1a). Order of work: check every flag, lock --out, load the data and
+// the label file, fit, and only then write into --out, so bad input leaves nothing behind.
 import { existsSync, statSync } from "node:fs";
 import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
@@ -10,6 +10,7 @@ import { loadData } from "../data/datasets.js";
 import { parametersMarkdown, runGmmSweep, sweepJson, sweepTable, writeSweepOutputs, type GmmSweepConfig } from "../experiments/gmm-sweep.js";
 import type { CovarianceType, InitMethod } from "../mixture/gaussian-mixture.js";
 import { UserError } from "../util/errors.js";
+import { acquireOutLock } from "../util/lock.js";
 import { progress } from "../util/progress.js";
 import { parseKList, parseNumberFlag, parseOptionalNumberFlag, parseStringFlag, readLabelFile } from "./args.js";
 
@@ -66,6 +67,7 @@ export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; data: string; m
 
 async function handler(a: GmmArgs): Promise<void> {
   const { config, data: spec, mnistDir, initLabels, out, threads } = gmmConfig(a);
+  acquireOutLock(out, "gmm");
   const data = loadData(spec, { mnistDir });
   const X = data.matrix;
   const maxK = config.ks[config.ks.length - 1];

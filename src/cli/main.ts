@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// emlab's command line: one yargs command module per file in src/cli/.
+// emlab's command line: one yargs command module per file in src/cli/, put together in program.ts.
 // A UserError (bad flag, bad file) prints one line and exits 2; nothing else is written.
-import yargs from "yargs";
+// SIGINT/SIGTERM print one line and exit 130/143; outputs already written stay complete
+// (they are written atomically), see docs/reliability.md.
+import "./signals.js";
 import { hideBin } from "yargs/helpers";
 import { UserError } from "../util/errors.js";
-import { commands } from "./commands.js";
+import { program } from "./program.js";
 
 function die(message: string, code: number): never {
   process.stderr.write(`emlab: ${message.split("\n")[0]}\n`);
@@ -17,23 +19,10 @@ process.stdout.on("error", (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
+const argv = hideBin(process.argv);
+
 async function main(): Promise<void> {
-  let cli = yargs(hideBin(process.argv))
-    .scriptName("emlab")
-    .usage("$0 <command> [options]\n\nGaussian mixtures by EM on a SIMD WebAssembly core, a GMM Bayes classifier for MNIST,\nand a VAE and a GAN trained on ONNX training-step graphs.")
-    .strict()
-    .demandCommand(1, "name a command (see emlab --help)")
-    .recommendCommands()
-    .help()
-    .alias("h", "help")
-    .version()
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((msg, err) => {
-      if (err) throw err;
-      die(msg, 2);
-    });
-  for (const c of commands) cli = cli.command(c as any);
-  await cli.parseAsync();
+  await program(argv).parseAsync();
 }
 
 main().catch((err: unknown) => {

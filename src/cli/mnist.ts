@@ -4,8 +4,9 @@ import { runMnist, mnistSummary, writeMnistOutputs, type MnistConfig } from "../
 import type { CovarianceType, InitMethod } from "../mixture/gaussian-mixture.js";
 import { defaultThreads } from "../parallel/pool.js";
 import { UserError } from "../util/errors.js";
+import { acquireOutLock } from "../util/lock.js";
 import { progress } from "../util/progress.js";
-import { parseKRange, parseNumberFlag, parseStringFlag } from "./args.js";
+import { parseKRange, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 const COVARIANCES = ["diag", "full", "spherical"] as const;
 const INITS = ["kmeans++", "random", "random-assignment"] as const;
@@ -111,6 +112,8 @@ export const mnistCommand: CommandModule<{}, MnistArgs> = {
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
   handler: async (a) => {
     const config = mnistConfig(a);
+    const out = parseOutFlag(a.out);
+    acquireOutLock(out, "mnist");
     const bar = progress("mnist", config.ks.length * 10);
     let run;
     try {
@@ -118,7 +121,7 @@ export const mnistCommand: CommandModule<{}, MnistArgs> = {
     } finally {
       bar.stop();
     }
-    const files = writeMnistOutputs(a.out, run);
+    const files = writeMnistOutputs(out, run);
     if (a.json) {
       process.stdout.write(JSON.stringify(mnistSummary(run)) + "\n");
     } else {

@@ -8,7 +8,8 @@ import { PCA } from "../decomposition/pca.js";
 import type { CovarianceInput } from "../linalg/covariance.js";
 import { UserError } from "../util/errors.js";
 import { writeJsonAtomic } from "../util/atomic.js";
-import { parseNumberFlag, parseStringFlag } from "./args.js";
+import { acquireOutLock } from "../util/lock.js";
+import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 interface PcaArgs {
   data: string;
@@ -68,6 +69,8 @@ export const pcaCommand: CommandModule<{}, PcaArgs> = {
     const spec = parseStringFlag("data", a.data);
     const mnistDir = a["mnist-dir"] === undefined ? undefined : parseStringFlag("mnist-dir", a["mnist-dir"]);
     const requested = parseNumberFlag("components", a.components, { integer: true, min: 1 });
+    const dir = a.out === undefined ? undefined : parseOutFlag(a.out);
+    if (dir !== undefined) acquireOutLock(dir, "pca");
     const { input, name, cols } = loadInput(spec, mnistDir);
     if (requested > cols) throw new UserError(`--components: ${requested} is above the ${cols} features of ${name}`);
     const rows = "matrix" in input ? input.matrix.rows : input.rows;
@@ -84,8 +87,7 @@ export const pcaCommand: CommandModule<{}, PcaArgs> = {
       mean: model.mean,
     };
     const files: string[] = [];
-    if (a.out !== undefined) {
-      const dir = parseStringFlag("out", a.out);
+    if (dir !== undefined) {
       writeJsonAtomic(join(dir, "pca.json"), summary);
       writeJsonAtomic(join(dir, "pca-model.json"), model);
       files.push(displayPath(join(dir, "pca.json")), displayPath(join(dir, "pca-model.json")));

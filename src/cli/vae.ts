@@ -2,8 +2,9 @@
 // (Exercise 2a). See docs/vae.md.
 import type { CommandModule } from "yargs";
 import { runVae, vaeSummary, VAE_DEFAULTS, type VaeConfig, type VaeRun } from "../experiments/vae.js";
+import { acquireOutLock } from "../util/lock.js";
 import { progress } from "../util/progress.js";
-import { parseNumberFlag, parseStringFlag } from "./args.js";
+import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 interface VaeArgs {
   epochs: string;
@@ -65,7 +66,8 @@ export const vaeCommand: CommandModule<{}, VaeArgs> = {
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
   handler: async (a) => {
     const config = vaeConfig(a);
-    const out = parseStringFlag("out", a.out);
+    const out = parseOutFlag(a.out);
+    acquireOutLock(out, "vae");
     const run = await runVae(config, { out, resume: a.resume, progress });
     if (a.json) {
       process.stdout.write(JSON.stringify(vaeSummary(run)) + "\n");

@@ -134,6 +134,10 @@ async function openSampler(file: string, flag: string, threads: number): Promise
   const outs = g!.output!.map((o) => o.name!);
   const output = outs.includes("image") ? "image" : outs[0];
   const session = await createSession(bytes, { threads });
+  // one sample now, so a model of the wrong shape fails before the heavy work, not after it
+  const probe = await session.run({ [inputs[0].name!]: new ort.Tensor("float32", new Float32Array(latent), [1, latent]) }, [output]);
+  const per = (probe[output].data as Float32Array).length;
+  if (per !== 784) throw new UserError(`${file}: output '${output}' has ${per} values per sample, expected 784`);
   return { file, session, input: inputs[0].name!, output, latent };
 }
 

@@ -18,7 +18,6 @@ import { batchCount, batches, epochOrder } from "../train/batches.js";
 import { loadCheckpoint, saveCheckpoint, type CheckpointTensor } from "../train/checkpoint.js";
 import { expectedState, restoreState, stateTensors as stepState } from "../train/state.js";
 import { snapshotEpochs, writeLossChart, type EpochRecord } from "../train/history.js";
-import { lockDir } from "../train/lock.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
@@ -146,13 +145,8 @@ export async function runGan(config: GanConfig, opts: { resume?: boolean; progre
   const train = loadMnist("train", { dir: config.mnistDir, limit: config.limit });
   const testSet = loadMnist("test", { dir: config.mnistDir, limit: config.testLimit });
   checkConfig(config, train.images.rows);
-  const out = config.out;
-  const lock = lockDir(out);
-  try {
-    return await trainLocked(config, train.images, testSet.images, opts);
-  } finally {
-    lock.release();
-  }
+  // Two runs on one --out are kept apart by the CLI's lock (src/util/lock.ts), taken before this.
+  return trainLocked(config, train.images, testSet.images, opts);
 }
 
 async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: Matrix, opts: { resume?: boolean; progress?: GanProgress }): Promise<GanRun> {

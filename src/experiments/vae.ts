@@ -14,7 +14,6 @@ import { imageGrid } from "../plot/png.js";
 import { batchCount, batches, epochOrder, inOrder } from "../train/batches.js";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.js";
 import { historyUpTo, snapshotEpochs, writeLossChart, type EpochRecord } from "../train/history.js";
-import { lockDir } from "../train/lock.js";
 import { expectedState, restoreState, stateTensors } from "../train/state.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
@@ -257,12 +256,8 @@ export async function runVae(config: VaeConfig, opts: VaeRunOptions): Promise<Va
   const makeBar = opts.progress ?? (() => ({ update() {}, stop() {} }));
   const data = opts.data ?? loadData(config);
   checkVaeConfig(config, data.train.rows, data.test.rows);
-  const lock = lockDir(out);
-  try {
-    return await trainAndWrite(config, out, data, resume, makeBar, opts.onEpoch);
-  } finally {
-    lock.release();
-  }
+  // Two runs on one --out are kept apart by the CLI's lock (src/util/lock.ts), taken before this.
+  return trainAndWrite(config, out, data, resume, makeBar, opts.onEpoch);
 }
 
 /** Where a run starts: fresh, or the checkpoint's epoch with its state, Rng streams and history. */
@@ -292,7 +287,7 @@ async function writeSnapshot(out: string, epoch: number, s: Sessions, fixedZ: Fl
   return [sp, rp];
 }
 
-/** The epochs loop and every output, after the config checks and with the out-dir lock held. */
+/** The epochs loop and every output, after the config checks. */
 async function trainAndWrite(
   config: VaeConfig,
   out: string,

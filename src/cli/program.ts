@@ -1,0 +1,60 @@
+// The yargs program of emlab, without side effects: main.ts runs it; tests parse with it
+// in-process. yargs' own complaints become one-line UserErrors naming the flag.
+import yargs, { type Argv, type CommandModule } from "yargs";
+import { UserError } from "../util/errors.js";
+import { commands } from "./commands.js";
+
+/** yargs' own messages, reworded so the first line names the flag with its dashes (or the word). */
+export function yargsMessage(msg: string, argv: string[] = []): string {
+  const first = msg.split("\n")[0];
+  const word = argv.find((a) => !a.startsWith("-"));
+  const flags = (list: string) => list.split(", ").map((f) => `--${f}`).join(", ");
+  let m: RegExpExecArray | null;
+  if ((m = /^Did you mean (.+)\?$/.exec(first))) return `unknown command '${word ?? ""}' (did you mean ${m[1]}?)`;
+  if ((m = /^Not enough arguments following: (.+)$/.exec(first))) return `${flags(m[1])}: expected a value after the flag`;
+  if ((m = /^Unknown arguments?: (.+)$/.exec(first))) return `unknown argument ${m[1].split(", ").map((a) => `'${a}'`).join(", ")} (see emlab --help)`;
+  if ((m = /^Missing required arguments?: (.+)$/.exec(first))) return `${flags(m[1])}: required`;
+  return first;
+}
+
+/**
+ * Every string flag takes a value: `--k` with nothing after it is an error, not the default.
+ * A boolean flag given as `--json=VALUE` takes only true or false (yargs reads anything else as false).
+ */
+export function requireValues(c: CommandModule<any, any>, argv: string[] = []): CommandModule<any, any> {
+  const build = c.builder;
+  if (typeof build !== "function") return c;
+  return {
+    ...c,
+    builder: (y: Argv) => {
+      const built = (build as (y: Argv) => Argv)(y) ?? y;
+      const options = (built as any).getOptions() as { string: string[]; boolean: string[] };
+      for (const a of argv) {
+        const m = /^--([^=]+)=(.*)$/.exec(a);
+        if (m && options.boolean.includes(m[1]) && m[2] !== "true" && m[2] !== "false") throw new UserError(`--${m[1]}: '${m[2]}' is not true or false`);
+      }
+      return options.string.length ? built.requiresArg(options.string) : built;
+    },
+  };
+}
+
+/** The whole command line for `argv` (without node and script); `parseAsync()` runs it. */
+export function program(argv: string[]): Argv {
+  let cli = yargs(argv)
+    .scriptName("emlab")
+    .usage("$0 <command> [options]\n\nGaussian mixtures by EM on a SIMD WebAssembly core, a GMM Bayes classifier for MNIST,\nand a VAE and a GAN trained on ONNX training-step graphs.")
+    .strict()
+    .demandCommand(1, "name a command (see emlab --help)")
+    .recommendCommands()
+    .help()
+    .alias("h", "help")
+    .version()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      // yargs' own complaints (YError) are about the command line, like a missing value
+      if (err && err.name !== "YError") throw err;
+      throw new UserError(yargsMessage(msg ?? err?.message ?? "", argv));
+    });
+  for (const c of commands) cli = cli.command(requireValues(c, argv) as any);
+  return cli;
+}

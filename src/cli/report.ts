@@ -1,0 +1,76 @@
+// `emlab report` (and `npm start`): every exercise as one reproducible run, written up as a
+// self-contained report.html and a report.md in --out. Stages are cached by configuration;
+// see docs/report.md.
+import type { CommandModule } from "yargs";
+import { defaultThreads } from "../parallel/pool.js";
+import { runReport, type ReportOptions } from "../report/run.js";
+import { STAGE_IDS, type Mode, type StageId } from "../report/stages.js";
+import { UserError } from "../util/errors.js";
+import { acquireOutLock } from "../util/lock.js";
+import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+
+interface ReportArgs {
+  out: string;
+  quick: boolean;
+  tiny: boolean;
+  force: boolean;
+  only?: string;
+  seed: string;
+  threads?: string;
+  json: boolean;
+}
+
+/** "1a,2c" → stage ids in run order; an unknown id names the flag. */
+export function parseOnly(raw: unknown): StageId[] {
+  if (raw === undefined) return [...STAGE_IDS];
+  const text = parseStringFlag("only", raw);
+  const ids = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  if (ids.length === 0) throw new UserError(`--only: '${text}' names no stage (use e.g. 1a,1b or 2a,2b,2c)`);
+  for (const id of ids) {
+    if (!(STAGE_IDS as readonly string[]).includes(id)) throw new UserError(`--only: unknown stage '${id}' (stages: ${STAGE_IDS.join(", ")})`);
+  }
+  return STAGE_IDS.filter((id) => ids.includes(id));
+}
+
+/** Check every flag; throws a UserError naming the first bad one. */
+export function reportOptions(a: ReportArgs): ReportOptions {
+  if (a.quick && a.tiny) throw new UserError("--quick and --tiny: choose one");
+  const out = parseOutFlag(a.out);
+  const mode: Mode = a.tiny ? "tiny" : a.quick ? "quick" : "full";
+  return {
+    out,
+    mode,
+    force: a.force,
+    only: parseOnly(a.only),
+    seed: parseNumberFlag("seed", a.seed, { integer: true, min: 0, max: 2 ** 31 - 1 }),
+    threads: a.threads === undefined ? defaultThreads() : parseNumberFlag("threads", a.threads, { integer: true, min: 1, max: 64 }),
+  };
+}
+
+/** The yargs module of `emlab report`. */
+export const reportCommand: CommandModule<{}, ReportArgs> = {
+  command: "report",
+  describe: "run every exercise (cached by configuration) and write OUT/report.html and OUT/report.md",
+  builder: (y) =>
+    y
+      .option("out", { type: "string", default: "out", describe: "output directory (one subdirectory per stage, report.html, report.md)" })
+      .option("quick", { type: "boolean", default: false, describe: "small settings for a first look in a few minutes (the report says what was reduced)" })
+      .option("tiny", { type: "boolean", default: false, hidden: true, describe: "tiny settings, for the test suite only" })
+      .option("force", { type: "boolean", default: false, describe: "rerun the selected stages even when up to date (training starts afresh)" })
+      .option("only", { type: "string", describe: `stages to run, comma-separated: ${STAGE_IDS.join(",")} (default: all)` })
+      .option("seed", { type: "string", default: "1", describe: "random seed of every stage" })
+      .option("threads", { type: "string", describe: "threads for MNIST fits and onnxruntime (default: the cores available)" })
+      .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
+  handler: async (a) => {
+    const o = reportOptions(a);
+    // one lock for the whole tree: the stages write into subdirectories of --out and lock nothing here
+    acquireOutLock(o.out, "report");
+    const r = await runReport(o);
+    if (a.json) {
+      process.stdout.write(JSON.stringify({ out: o.out, mode: o.mode, seed: o.seed, threads: o.threads, stages: r.stages, files: r.files, seconds: r.seconds }) + "\n");
+      return;
+    }
+    for (const s of r.stages) process.stdout.write(`${s.id}  ${s.status === "ran" ? `ran in ${s.seconds.toFixed(1)} s` : "up to date"}  ${s.dir}\n`);
+    process.stdout.write(`report: ${r.files.join(", ")} (${r.seconds.toFixed(1)} s)\n`);
+  },
+};
