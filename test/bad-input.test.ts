@@ -3,6 +3,7 @@
 // any training: exit code 2, stdout empty, stderr exactly one line `emlab: …` naming the flag or
 // the file (no stack trace), and nothing written (a fresh --out is not created; an existing one
 // is left byte for byte as it was).
+import { limited } from "./twin/limited.js";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFile } from "node:child_process";
@@ -314,19 +315,6 @@ function emlab(args: string[]): Promise<Result> {
   });
 }
 
-/** Run the tasks at most `width` at a time (the machine is shared), results in order. */
-async function limited<T>(tasks: (() => Promise<T>)[], width = 3): Promise<T[]> {
-  const out: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      out[i] = await tasks[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-  return out;
-}
 
 /** Every file under dir with its bytes, for "left exactly as it was". */
 function snapshot(dir: string): Map<string, string> {

@@ -1,4 +1,5 @@
 import { test } from "uvu";
+import { limited } from "./twin/limited.js";
 import * as assert from "uvu/assert";
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -30,19 +31,6 @@ function emlab(args: string[]): Promise<Result> {
   });
 }
 
-/** Run the tasks at most 3 at a time (the machine is shared), results in order. */
-async function inBatches<T>(tasks: (() => Promise<T>)[], width = 3): Promise<T[]> {
-  const out: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      out[i] = await tasks[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: width }, worker));
-  return out;
-}
 
 function file(name: string, text: string): string {
   const p = join(dir, name);
@@ -225,6 +213,8 @@ test("runGmmSweep with an EmThreadPool of 2: the worker runs chunks, and every n
   const info = { source: data.source, n: X.rows, d: X.cols };
   const pool = new EmThreadPool({ threads: 2 });
   try {
+    // Without this, a loaded machine can finish the sweep before the worker has started.
+    await pool.ready();
     const pooled = runGmmSweep(X, info, config, { pool });
     const byThread = pool.chunksByThread();
     assert.ok(byThread[1] > 0, `the worker ran no chunk (${byThread})`);
@@ -239,7 +229,7 @@ test("runGmmSweep with an EmThreadPool of 2: the worker runs chunks, and every n
 test("gmm --threads: 1 and 2 threads give the same JSON (but seconds), for diag, spherical and full; default = all cores", async () => {
   const run = (cov: string, threads?: string) =>
     emlab(["gmm", "--data", big, "--k", "2,3", "--n-init", "2", "--seed", "5", "--max-iter", "30", "--covariance", cov, ...(threads ? ["--threads", threads] : []), "--out", join(dir, `thr-${cov}-${threads ?? "default"}`), "--json"]);
-  const results = await inBatches([
+  const results = await limited([
     () => run("diag", "1"), () => run("diag", "2"), () => run("diag"),
     () => run("spherical", "1"), () => run("spherical", "2"),
     () => run("full", "1"), () => run("full", "2"),
@@ -300,7 +290,7 @@ test("gmm: every bad input is one 'emlab:' line naming the file:line or flag, ex
   // A bad flag is reported before the data is read.
   add("flag checked before data", ["--data", join(dir, "missing.csv"), "--tol", "x"], "--tol: 'x' is not a finite number");
 
-  const results = await inBatches(cases.map(([name, args], i) => () => emlab(["gmm", ...args, "--out", join(dir, `bad-${i}`)]).then((r) => [name, r] as const)));
+  const results = await limited(cases.map(([name, args], i) => () => emlab(["gmm", ...args, "--out", join(dir, `bad-${i}`)]).then((r) => [name, r] as const)));
   results.forEach(([name, r], i) => {
     const expect = cases[i][2];
     assert.is(r.code, 2, `${name}: exit code ${r.code}, stderr ${r.stderr}`);

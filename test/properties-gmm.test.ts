@@ -7,6 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { takeRows, type Matrix } from "../src/core/matrix.js";
 import { nodeCore } from "../src/core/node.js";
+import { propertyChecker } from "./twin/fc-check.js";
 import { eigh } from "../src/linalg/eigh.js";
 import { GaussianMixture, type CovarianceType } from "../src/mixture/gaussian-mixture.js";
 import { UserError } from "../src/util/errors.js";
@@ -19,22 +20,7 @@ nodeCore();
 // ---------------------------------------------------------------------------------------
 // fast-check configuration: fixed seed, run counts, case counting
 
-const LONG = process.env.EMLAB_LONG_TESTS === "1" ? 20 : 1;
-const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : 20261126;
-const counts: Record<string, number> = {};
-process.stderr.write(`properties-gmm: fast-check seed ${SEED} (FC_SEED overrides), numRuns ×${LONG}\n`);
-
-/** Run `predicate` on `runs`×LONG cases of `arb`, counting the cases under `name`. */
-function check<T>(name: string, arb: fc.Arbitrary<T>, runs: number, predicate: (v: T) => void): void {
-  counts[name] = 0;
-  fc.assert(
-    fc.property(arb, (v) => {
-      counts[name]++;
-      predicate(v);
-    }),
-    { seed: SEED, numRuns: runs * LONG, includeErrorInReport: true },
-  );
-}
+const { check, counts } = propertyChecker("properties-gmm");
 
 // ---------------------------------------------------------------------------------------
 // generated data sets

@@ -35,6 +35,8 @@ const MAXIMUM_PAGES = 65536;
 const CLAIM = 0;
 const DONE = 1;
 const FAILED = 2;
+/** Workers that have instantiated the module (each adds 1 once). */
+const READY = 3;
 /** Chunks run by thread t (cumulative) at RUN_BY_THREAD + t. */
 const RUN_BY_THREAD = 4;
 /** If no chunk finishes for this long, a worker is presumed dead (the wait cannot see 'exit' events). */
@@ -120,6 +122,18 @@ export class EmThreadPool implements ChunkRunner {
     for (let c = 0; c < job.nChunks; c++) ll[c] = this.ll[c];
   }
 
+  /**
+   * Resolves when every worker has instantiated the module. Never needed for correctness (the
+   * calling thread runs whatever chunks the workers have not claimed), only to be sure the
+   * workers take part from the first E-step, as a benchmark or a test of the split wants.
+   */
+  async ready(): Promise<void> {
+    while (Atomics.load(this.control, READY) < this.threads - 1) {
+      if (Atomics.load(this.control, FAILED) !== 0) throw new Error(`EM worker failed: ${this.workerError()}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   /** Chunks each thread has run so far (index 0: the calling thread). */
   chunksByThread(): number[] {
     return Array.from({ length: this.threads }, (_, t) => Atomics.load(this.control, RUN_BY_THREAD + t));
@@ -179,6 +193,11 @@ export function instantiateShared(module: WebAssembly.Module, memory: WebAssembl
     },
   });
   return { ...(instance.exports as Record<string, unknown>), memory } as CoreExports;
+}
+
+/** Worker side: count this worker as ready (see EmThreadPool.ready). */
+export function markWorkerReady(control: Int32Array): void {
+  Atomics.add(control, READY, 1);
 }
 
 /**

@@ -3,7 +3,7 @@
 // It never allocates in the arena: every pointer comes from the calling thread. Node only.
 import { parentPort, type MessagePort } from "node:worker_threads";
 import type { CoreExports } from "../core/wasm.js";
-import { instantiateShared, runClaimedChunks, type WorkerMessage } from "./em-threads.js";
+import { instantiateShared, markWorkerReady, runClaimedChunks, type WorkerMessage } from "./em-threads.js";
 
 let exports: CoreExports | undefined;
 let control: Int32Array;
@@ -18,6 +18,7 @@ parentPort!.on("message", (m: WorkerMessage) => {
     ll = new Float64Array(m.ll);
     thread = m.thread;
     errors = m.errors;
+    markWorkerReady(control);
     return;
   }
   try {

@@ -1,0 +1,24 @@
+// The fast-check harness shared by the property tests: a fixed seed (FC_SEED overrides),
+// EMLAB_LONG_TESTS=1 multiplies every run count by 20, and cases are counted per property.
+import fc from "fast-check";
+
+export const LONG = process.env.EMLAB_LONG_TESTS === "1" ? 20 : 1;
+export const SEED = process.env.FC_SEED !== undefined ? Number(process.env.FC_SEED) : 20261126;
+
+/** A checker for one test file: `check` runs a property, `counts` holds the cases run per name. */
+export function propertyChecker(file: string) {
+  const counts: Record<string, number> = {};
+  process.stderr.write(`${file}: fast-check seed ${SEED} (FC_SEED overrides), numRuns ×${LONG}\n`);
+  /** Run `predicate` on `runs`×LONG cases of `arb`, counting the cases under `name`. */
+  function check<T>(name: string, arb: fc.Arbitrary<T>, runs: number, predicate: (v: T) => void): void {
+    counts[name] = 0;
+    fc.assert(
+      fc.property(arb, (v) => {
+        counts[name]++;
+        predicate(v);
+      }),
+      { seed: SEED, numRuns: runs * LONG, includeErrorInReport: true },
+    );
+  }
+  return { check, counts };
+}
