@@ -170,6 +170,20 @@ function mahalanobisBlock(maha: usize, DT: usize, W: usize, nbp: i32, d: i32): v
   }
 }
 
+/**
+ * Component k on a transposed block: DT = XT − μ_k, maha[i] = ‖W_k (x_i − μ_k)‖², and the
+ * returned constant log π_k − ½(d·log 2π + log|S_k|), so log π_k N(x_i) = base − ½·maha[i].
+ * Shared by the E-step and logprobFullF32, so both compute the same bits for a row.
+ */
+@inline function componentBlock(
+  maha: usize, DT: usize, XT: usize, means: usize, precChol: usize, logDet: usize, logWeights: usize,
+  k: i32, nbp: i32, d: i32, constTerm: f64,
+): f64 {
+  centerBlock(DT, XT, means + ((<usize>(k * d)) << 3), nbp, d);
+  mahalanobisBlock(maha, DT, precChol + ((<usize>k * <usize>(d * d)) << 3), nbp, d);
+  return load<f64>(logWeights + (<usize>k << 3)) - 0.5 * (constTerm + load<f64>(logDet + (<usize>k << 3)));
+}
+
 /** Dot of two panel rows over nbp samples (nbp even). */
 @inline function dotRow(p: usize, q: usize, nbp: i32): f64 {
   let acc = f64x2.splat(0);
@@ -288,9 +302,7 @@ export function estepFullF32(
     const nbp = (nb + 7) & ~7;
     transposeBlock(XT, X, row0, nb, nbp, d);
     for (let k = 0; k < K; k++) {
-      centerBlock(DT, XT, means + ((<usize>(k * d)) << 3), nbp, d);
-      mahalanobisBlock(maha, DT, precChol + ((<usize>k * dd) << 3), nbp, d);
-      const base = load<f64>(logWeights + (<usize>k << 3)) - 0.5 * (constTerm + load<f64>(logDet + (<usize>k << 3)));
+      const base = componentBlock(maha, DT, XT, means, precChol, logDet, logWeights, k, nbp, d, constTerm);
       const lk = logits + ((<usize>(k * BLOCK)) << 3);
       for (let i = 0; i < nbp; i++) store<f64>(lk + (<usize>i << 3), base - 0.5 * load<f64>(maha + (<usize>i << 3)));
     }
@@ -451,7 +463,6 @@ export function logprobFullF32(
   const panel = <usize>(d * BLOCK) << 3;
   const XT = work, DT = XT + panel;
   const maha = DT + 2 * panel;
-  const dd = <usize>(d * d);
   const constTerm = <f64>d * LOG_2PI;
   const rowBk = <usize>K << 3;
   for (let row0 = 0; row0 < n; row0 += BLOCK) {
@@ -459,9 +470,7 @@ export function logprobFullF32(
     const nbp = (nb + 7) & ~7;
     transposeBlock(XT, X, row0, nb, nbp, d);
     for (let k = 0; k < K; k++) {
-      centerBlock(DT, XT, means + ((<usize>(k * d)) << 3), nbp, d);
-      mahalanobisBlock(maha, DT, precChol + ((<usize>k * dd) << 3), nbp, d);
-      const base = load<f64>(logWeights + (<usize>k << 3)) - 0.5 * (constTerm + load<f64>(logDet + (<usize>k << 3)));
+      const base = componentBlock(maha, DT, XT, means, precChol, logDet, logWeights, k, nbp, d, constTerm);
       for (let i = 0; i < nb; i++) {
         store<f64>(
           outLogProb + <usize>(row0 + i) * rowBk + (<usize>k << 3),
