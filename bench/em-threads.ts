@@ -16,7 +16,7 @@ import { fileURLToPath } from "node:url";
 import type { Matrix } from "../src/core/matrix.js";
 import { nodeCore } from "../src/core/node.js";
 import { parseIdx } from "../src/data/idx.js";
-import { defaultMnistDir, loadMnist, mnistFileNames } from "../src/data/mnist.js";
+import { defaultMnistDir, loadMnist, loadMnistInto, mnistFileNames } from "../src/data/mnist.js";
 import { chunkedWorkspace, serialRunner } from "../src/mixture/chunked.js";
 import { covarianceEntry } from "../src/mixture/covariance.js";
 import { runEm } from "../src/mixture/em.js";
@@ -52,9 +52,11 @@ interface OurRun {
   chunksByThread?: number[];
 }
 
-/** GaussianMixture.fit with `threads` E-step threads (1: no pool, the library default). */
-function ourFit(X: Matrix, labels: Int32Array, iters: number, threads: number): OurRun {
-  const pool = threads > 1 ? new EmThreadPool({ threads }) : undefined;
+/** GaussianMixture.fit with `threads` E-step threads (1: no pool, the library default); closes the pool. */
+function ourFit(
+  X: Matrix, labels: Int32Array, iters: number, threads: number,
+  pool: EmThreadPool | undefined = threads > 1 ? new EmThreadPool({ threads }) : undefined,
+): OurRun {
   const stamps: number[] = [];
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -113,15 +115,19 @@ function sklearnFit(py: string, X: Matrix, labels: Int32Array, iters: number): S
 }
 
 /**
- * --rss-child MODE THREADS ITERS: one full-MNIST fit, for /usr/bin/time -v. "fit": loadMnist +
- * GaussianMixture.fit (the data exists twice: the f32 Matrix and its copy in the arena);
- * "arena": the IDX bytes converted straight into the pool's arena and the same EM run on it.
+ * --rss-child MODE THREADS ITERS: one full-MNIST fit, for /usr/bin/time -v. "fit": the public
+ * path, loadMnistInto(core) + GaussianMixture.fit (core = the pool's, or the default with 1
+ * thread), which fits the arena matrix in place; "copy": the older loadMnist + fit (the data
+ * exists three times: the IDX bytes, the f32 Matrix and fit's copy in the arena); "arena": the
+ * IDX bytes converted into the pool's arena by hand and runEm called directly (the floor).
  */
 function rssChild(mode: string, threads: number, iters: number): void {
-  if (mode === "fit") {
-    const m = loadMnist("train");
-    const r = ourFit(m.images, startLabels(m.labels), iters, threads);
-    console.log(JSON.stringify({ nll: r.nll }));
+  if (mode === "fit" || mode === "copy") {
+    const pool = threads > 1 ? new EmThreadPool({ threads }) : undefined;
+    const core = pool?.core ?? nodeCore();
+    const m = mode === "fit" ? loadMnistInto(core, "train") : loadMnist("train");
+    const r = ourFit(m.images, startLabels(m.labels), iters, threads, pool);
+    console.log(JSON.stringify({ nll: r.nll, nllTrace: r.nllTrace }));
     return;
   }
   const [imagesName, labelsName] = mnistFileNames("train").map((f) => join(defaultMnistDir(), f));
@@ -140,11 +146,11 @@ function rssChild(mode: string, threads: number, iters: number): void {
   ws.mstep(REG);
   const run = runEm(ws, X, n, { maxIter: iters, tol: 0, regCovar: REG });
   void pool.close();
-  console.log(JSON.stringify({ nll: run.nll }));
+  console.log(JSON.stringify({ nll: run.nll, nllTrace: run.nllTrace }));
 }
 
-/** Peak RSS (MiB) of `rssChild(mode)` under /usr/bin/time -v, or an explanation. */
-function peakRss(mode: string, threads: number, iters: number): { mib: number; nll: number } | string {
+/** Peak RSS (MiB) of `rssChild(mode)` under /usr/bin/time -v, with the fit's ℓ, or an explanation. */
+function peakRss(mode: string, threads: number, iters: number): { mib: number; nll: number; nllTrace: number[] } | string {
   const r = spawnSync("/usr/bin/time", ["-v", process.execPath, SELF, "--rss-child", mode, String(threads), String(iters)], {
     encoding: "utf8",
     maxBuffer: 1 << 22,
@@ -153,8 +159,15 @@ function peakRss(mode: string, threads: number, iters: number): { mib: number; n
   if (r.status !== 0) return `failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}`;
   const kb = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr);
   if (!kb) return "skipped (no 'Maximum resident set size' in /usr/bin/time's output)";
-  return { mib: Number(kb[1]) / 1024, nll: JSON.parse(r.stdout.trim().split("\n").pop()!).nll };
+  const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  return { mib: Number(kb[1]) / 1024, nll: out.nll, nllTrace: out.nllTrace };
 }
+
+const RSS_MODES: Record<string, string> = {
+  fit: "loadMnistInto + GaussianMixture.fit (public path, in place)",
+  copy: "loadMnist + GaussianMixture.fit (copies)",
+  arena: "bytes into the arena by hand + runEm",
+};
 
 /**
  * E-steps on the same parameters, alternating 1 thread and `threads` threads (A B A B …) so that
@@ -289,17 +302,30 @@ function main(): void {
   const rss: Record<string, unknown> = {};
   if (!process.argv.includes("--no-rss")) {
     const dataMiB = (n * d * 4) / 2 ** 20;
-    for (const mode of ["arena", "fit"]) {
-      const r = peakRss(mode, 2, 3);
-      rss[mode] = r;
-      if (typeof r === "string") log(`peak RSS (${mode}): ${r}`);
-      else {
+    const rssIters = 3;
+    const fitNll: Record<string, number[]> = {};
+    for (const t of [1, 2]) {
+      for (const mode of Object.keys(RSS_MODES)) {
+        const r = peakRss(mode, t, rssIters);
+        const key = `${mode}-${t}`;
+        if (typeof r === "string") {
+          rss[key] = r;
+          log(`peak RSS (${mode}, ${t} thread${t > 1 ? "s" : ""}): ${r}`);
+          continue;
+        }
+        const ratio = r.mib / dataMiB;
+        rss[key] = { mib: +r.mib.toFixed(1), ratio: +ratio.toFixed(3), nll: r.nll };
+        fitNll[key] = [...r.nllTrace, r.nll];
         log(
-          `peak RSS of a full-MNIST fit, 2 threads, 3 iterations, ${mode === "arena" ? "data read straight into the arena" : "loadMnist + GaussianMixture.fit"}: ` +
-            `${r.mib.toFixed(0)} MiB = ${(r.mib / dataMiB).toFixed(2)}× the data as f32 ${r.mib < 2 * dataMiB ? "[ok < 2×]" : "[ABOVE 2×]"}`,
+          `peak RSS, full MNIST, ${t} thread${t > 1 ? "s" : " "}, ${rssIters} iterations, ${RSS_MODES[mode]}: ` +
+            `${r.mib.toFixed(0)} MiB = ${ratio.toFixed(2)}× the data as f32 ${ratio < 2 ? "[ok < 2×]" : "[ABOVE 2×]"}, final nll ${r.nll}`,
         );
       }
     }
+    const traces = Object.values(fitNll);
+    const same = traces.length > 0 && traces.every((v) => sameBits(v, traces[0]));
+    rss.nllIdentical = same;
+    log(`nllTrace and final nll bit-identical across the RSS runs (${Object.keys(fitNll).join(", ")}): ${same ? "yes" : "NO"}`);
   }
 
   const loadAfter = loadavg().map((v) => +v.toFixed(2));

@@ -1,5 +1,5 @@
 // emlab's Node entry: loads build/core.wasm as the default Core, then re-exports the API.
-// (Browsers import src/mixture/* and src/core/wasm.js directly and call loadCore themselves.)
+// (Browsers import emlab/core, src/core/index.ts, and call loadCore themselves.)
 import { nodeCore } from "./core/node.js";
 
 nodeCore();
@@ -11,8 +11,8 @@ export { EmThreadPool, type EmThreadPoolOptions } from "./parallel/em-threads.js
 export type { ChunkRunner } from "./mixture/chunked.js";
 export { Core, getCore, setDefaultCore, loadCore, loadCoreSync } from "./core/wasm.js";
 export { nodeCore } from "./core/node.js";
-export { matrix, takeRows, type Matrix } from "./core/matrix.js";
+export { matrix, takeRows, CoreMatrix, toCoreMatrix, inArena, type Matrix } from "./core/matrix.js";
 export { Rng } from "./util/rng.js";
 export { readCsv } from "./data/csv.js";
-export { loadMnist } from "./data/mnist.js";
+export { loadMnist, loadMnistInto } from "./data/mnist.js";
 export { loadData } from "./data/datasets.js";

@@ -6,7 +6,10 @@ import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
 import { EmThreadPool } from "../parallel/em-threads.js";
 import { defaultThreads } from "../parallel/pool.js";
-import { loadData } from "../data/datasets.js";
+import type { Matrix } from "../core/matrix.js";
+import type { Core } from "../core/wasm.js";
+import { displayPath, loadData } from "../data/datasets.js";
+import { loadMnistInto } from "../data/mnist.js";
 import { parametersMarkdown, runGmmSweep, sweepJson, sweepTable, writeSweepOutputs, type GmmSweepConfig } from "../experiments/gmm-sweep.js";
 import type { CovarianceType, InitMethod } from "../mixture/gaussian-mixture.js";
 import { UserError } from "../util/errors.js";
@@ -65,29 +68,46 @@ export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; data: string; m
   return { config, data: parseStringFlag("data", a.data), mnistDir, initLabels, out, threads };
 }
 
+/**
+ * --data: MNIST converted straight into `core`'s arena, where the fits use it in place (peak
+ * memory under 2× the f32 pixels); anything else through loadData.
+ */
+function loadGmmData(spec: string, mnistDir: string | undefined, core: Core): { matrix: Matrix; source: string; truthFile?: string } {
+  if (spec === "mnist-train" || spec === "mnist-test") {
+    const m = loadMnistInto(core, spec === "mnist-train" ? "train" : "test", { dir: mnistDir });
+    return { matrix: m.images, source: displayPath(m.imagesFile) };
+  }
+  return loadData(spec, { mnistDir });
+}
+
 async function handler(a: GmmArgs): Promise<void> {
   const { config, data: spec, mnistDir, initLabels, out, threads } = gmmConfig(a);
   acquireOutLock(out, "gmm");
-  const data = loadData(spec, { mnistDir });
-  const X = data.matrix;
-  const maxK = config.ks[config.ks.length - 1];
-  if (maxK > X.rows) throw new UserError(`--k: K = ${maxK} exceeds the ${X.rows} data rows of ${data.source}`);
-  // A hard start must be valid for every K swept, so labels run over 0..min(K)−1.
-  if (initLabels !== undefined) config.initLabels = readLabelFile(initLabels, X.rows, config.ks[0]);
-
   const core = nodeCore();
   // The E-steps' fixed row chunks run on `threads` threads; the numbers are the same for any count.
+  // The pool exists before the data are read, so that MNIST can go straight into its arena.
   const pool = threads > 1 ? new EmThreadPool({ threads }) : undefined;
-  const bar = progress(`gmm ${config.covarianceType}`, config.ks.length);
+  let data: ReturnType<typeof loadGmmData>;
+  let X: Matrix;
   let result;
   try {
-    result = runGmmSweep(X, { source: data.source, n: X.rows, d: X.cols, truthFile: data.truthFile }, config, {
-      core,
-      pool,
-      onRun: (done, run) => bar.update(done, `K=${run.k} nll=${run.nll.toFixed(1)}`),
-    });
+    data = loadGmmData(spec, mnistDir, pool?.core ?? core);
+    X = data.matrix;
+    const maxK = config.ks[config.ks.length - 1];
+    if (maxK > X.rows) throw new UserError(`--k: K = ${maxK} exceeds the ${X.rows} data rows of ${data.source}`);
+    // A hard start must be valid for every K swept, so labels run over 0..min(K)−1.
+    if (initLabels !== undefined) config.initLabels = readLabelFile(initLabels, X.rows, config.ks[0]);
+    const bar = progress(`gmm ${config.covarianceType}`, config.ks.length);
+    try {
+      result = runGmmSweep(X, { source: data.source, n: X.rows, d: X.cols, truthFile: data.truthFile }, config, {
+        core,
+        pool,
+        onRun: (done, run) => bar.update(done, `K=${run.k} nll=${run.nll.toFixed(1)}`),
+      });
+    } finally {
+      bar.stop();
+    }
   } finally {
-    bar.stop();
     await pool?.close();
   }
   const files = writeSweepOutputs(out, result);

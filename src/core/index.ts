@@ -6,7 +6,7 @@
 
 export { Core, loadCore, loadCoreSync, setDefaultCore, getCore, MAX_MEMORY_BYTES } from "./wasm.js";
 export type { CoreExports, CoreSource, Region } from "./wasm.js";
-export { matrix, takeRows, type Matrix } from "./matrix.js";
+export { matrix, takeRows, CoreMatrix, toCoreMatrix, inArena, type Matrix } from "./matrix.js";
 export { parseCsv } from "../data/csv-parse.js";
 
 export { GaussianMixture, sortByWeight } from "../mixture/gaussian-mixture.js";

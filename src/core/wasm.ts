@@ -32,6 +32,8 @@ export interface Region<T extends Float32Array | Float64Array | Int32Array> {
 export class Core {
   readonly exports: CoreExports;
   private top: number;
+  /** Regions whose owners must learn when release() frees them (CoreMatrix). */
+  private readonly tracked = new Set<{ end: number; released: boolean }>();
 
   constructor(exports: CoreExports) {
     this.exports = exports;
@@ -54,6 +56,23 @@ export class Core {
   release(mark: number): void {
     if (mark > this.top) throw new Error("release: mark is above the arena's top");
     this.top = mark;
+    for (const t of this.tracked) {
+      if (t.end > mark) {
+        t.released = true;
+        this.tracked.delete(t);
+      }
+    }
+  }
+
+  /**
+   * A token for the allocation that ends at byte `end` (below the top): its `released` turns
+   * true when a release() frees any of it, so a long-lived owner can refuse to read reused memory.
+   */
+  track(end: number): { readonly released: boolean } {
+    if (end > this.top) throw new Error("track: the region ends above the arena's top");
+    const t = { end, released: false };
+    this.tracked.add(t);
+    return t;
   }
 
   /** Reserve `bytes` bytes aligned to 16 (v128 loads); grows memory as needed. */

@@ -1,7 +1,7 @@
 // Gaussian mixture by EM, sklearn-like. The class wires small functions together:
 // covariance.ts (the table of covariance types and their kernels), init.ts (starting
 // points), em.ts (the loop). Mathematics: docs/gmm.md.
-import type { Matrix } from "../core/matrix.js";
+import { CoreMatrix, inArena, type Matrix } from "../core/matrix.js";
 import { getCore, type Core, type Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
@@ -36,7 +36,8 @@ export interface GaussianMixtureOptions {
   core?: Core;
   /**
    * Threads for the E-step (Node: `new EmThreadPool({ threads })` from src/parallel/em-threads.ts;
-   * fit allocates in pool.core). Default: this thread only. Same bits with or without a pool.
+   * fit allocates in pool.core, and uses a CoreMatrix already there in place). Default: this
+   * thread only. Same bits with or without a pool.
    */
   pool?: ChunkRunner;
   onIteration?: (iter: number, nll: number) => void;
@@ -75,21 +76,27 @@ export class GaussianMixture {
     return this.nFeatures;
   }
 
-  /** Fit by EM on X (f32 row-major n×d); keeps the best of nInit starts by final ℓ. */
+  /**
+   * Fit by EM on X (f32 row-major n×d); keeps the best of nInit starts by final ℓ. A CoreMatrix
+   * in the fit's core (pool.core with a pool) is used in place; any other Matrix is copied in.
+   */
   fit(X: Matrix): this {
     const o = resolveOptions(this.options);
     const entry = covarianceEntry(o.covarianceType);
-    checkFitsMemory(X, o.nComponents, entry);
+    const pool = this.options.pool;
+    const fitCore = () => pool?.core ?? this.options.core ?? getCore();
+    if (pool && this.options.core && this.options.core !== pool.core) throw new Error("options.core and options.pool.core differ");
+    const inPlace = X instanceof CoreMatrix && inArena(X, fitCore());
+    checkFitsMemory(X, o.nComponents, entry, inPlace ? fitCore() : undefined);
     checkFitInput(X, o.nComponents);
     const { rows: n, cols: d } = X;
     const K = o.nComponents;
-    const pool = this.options.pool;
-    const core = pool?.core ?? this.options.core ?? getCore();
-    if (pool && this.options.core && this.options.core !== pool.core) throw new Error("options.core and options.pool.core differ");
+    const core = fitCore();
     const rng = new Rng(o.seed);
     let best: FitState | undefined;
     core.scoped(() => {
-      const Xr = core.putF32(X.data);
+      // Nothing below may hold a view of X across an allocation: the kernels take X's pointer.
+      const Xr = inArena(X, core) ? X.region : core.putF32(X.data);
       // The E-step always runs in fixed row chunks (chunked.ts), with or without a pool, so the
       // thread count never changes a bit of the fit.
       const base = entry.workspace(core, K, d);
@@ -245,10 +252,11 @@ export class GaussianMixture {
       throw new UserError(`X has ${X.cols} columns, the model was fitted on ${this.nFeatures}`);
     }
     checkDataLength(X);
-    const core = this.options.core ?? getCore();
+    // A CoreMatrix is scored in place, in its own arena; anything else is copied into the default core.
+    const core = X instanceof CoreMatrix && !X.released ? X.core : this.options.core ?? getCore();
     return core.scoped(() => {
       const ws = this.loadWorkspace(core);
-      return ws.logprob(core.putF32(X.data), X.rows);
+      return ws.logprob(inArena(X, core) ? X.region : core.putF32(X.data), X.rows);
     });
   }
 
@@ -329,9 +337,15 @@ function checkFitInput(X: Matrix, K: number): void {
  * Refuse, before anything reads X.data, a fit whose buffers cannot fit in WASM32's 4 GiB: X (f32),
  * the n×K start responsibilities (f64), parameters, statistics and scratch (f64).
  */
-function checkFitsMemory(X: Matrix, K: number, entry: CovarianceEntry): void {
+function checkFitsMemory(X: Matrix, K: number, entry: CovarianceEntry, inPlaceCore?: Core): void {
   const { rows: n, cols: d } = X;
-  checkFits(4 * n * d + 8 * n * K + 8 * (3 * entry.varianceLength(K, d) + 4 * K * d), `GaussianMixture.fit on ${n}×${d} values with nComponents = ${K}`);
+  // X in place: it is already below the arena's top, so count only what the fit adds above it.
+  const xBytes = inPlaceCore ? 0 : 4 * n * d;
+  checkFits(
+    xBytes + 8 * n * K + 8 * (3 * entry.varianceLength(K, d) + 4 * K * d),
+    `GaussianMixture.fit on ${n}×${d} values with nComponents = ${K}`,
+    inPlaceCore,
+  );
 }
 
 /** A data array shorter than rows×cols would let the kernels read past it into other arena buffers. */

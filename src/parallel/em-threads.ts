@@ -60,7 +60,8 @@ export interface EmThreadPoolOptions {
 
 /**
  * A persistent pool of `threads − 1` workers sharing `core`'s memory, usable as the ChunkRunner
- * of chunkedWorkspace (and as GaussianMixture's `pool`). Fits must allocate in `pool.core`.
+ * of chunkedWorkspace (and as GaussianMixture's `pool`). Fits must allocate in `pool.core`; data
+ * placed there first (a CoreMatrix, e.g. loadMnistInto(pool.core, …)) are fitted without a copy.
  * Call close() when done (the workers are unref'd, so a forgotten pool does not keep Node alive).
  */
 export class EmThreadPool implements ChunkRunner {
