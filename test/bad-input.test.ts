@@ -18,7 +18,7 @@ import { UserError } from "../src/util/errors.js";
 import { generatorModel, initGan } from "../src/models/gan.js";
 import { buildDecoder, initVae, vaeParamNames } from "../src/models/vae.js";
 import { serialize } from "../src/onnx/index.js";
-import { encodeCheckpoint } from "../src/train/checkpoint.js";
+import { CHECKPOINT_VERSION, encodeCheckpoint } from "../src/train/checkpoint.js";
 import { Rng } from "../src/util/rng.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -107,7 +107,7 @@ const vaeGarbageRun = runDir("vae-run-garbage", "checkpoint.emlab", "EMLABCKP bu
 const vaeTruncRun = runDir("vae-run-trunc", "checkpoint.emlab", ckpt("vae", vaeKey, { w: { data: new Float32Array(64), shape: [64] } }).subarray(0, 200));
 const vaeKindRun = runDir("vae-run-kind", "checkpoint.emlab", ckpt("gan", vaeKey));
 const v9 = ckpt("vae", vaeKey);
-v9[Buffer.from(v9).indexOf('"version":1') + '"version":'.length] = "9".charCodeAt(0);
+v9[Buffer.from(v9).indexOf(`"version":${CHECKPOINT_VERSION}`) + '"version":'.length] = "9".charCodeAt(0);
 const vaeVersionRun = runDir("vae-run-version", "checkpoint.emlab", v9);
 const vaeConfigRun = runDir("vae-run-config", "checkpoint.emlab", ckpt("vae", { ...vaeKey, hidden: 9 }));
 const firstParam = vaeParamNames()[0];

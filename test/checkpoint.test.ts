@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { batchCount, batches, epochOrder } from "../src/train/batches.js";
-import { decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointExpect } from "../src/train/checkpoint.js";
+import { CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointExpect } from "../src/train/checkpoint.js";
 import { lossChart, snapshotEpochs } from "../src/train/history.js";
 import { UserError } from "../src/util/errors.js";
 import { Rng } from "../src/util/rng.js";
@@ -99,8 +99,8 @@ test("checkpoint: damaged, truncated, foreign and missing files are rejected", (
   throwsUser(() => decodeCheckpoint(new TextEncoder().encode("hello world, not a checkpoint"), f, expectAll), /not an emlab checkpoint/);
   // a header edited to another format version
   const text = new TextDecoder().decode(bytes);
-  const edited = new TextEncoder().encode(text.replace('"version":1', '"version":9'));
-  throwsUser(() => decodeCheckpoint(edited, f, expectAll), /format version 9, this emlab reads version 1/);
+  const edited = new TextEncoder().encode(text.replace(`"version":${CHECKPOINT_VERSION}`, '"version":9'));
+  throwsUser(() => decodeCheckpoint(edited, f, expectAll), new RegExp(`format version 9, this emlab reads version ${CHECKPOINT_VERSION}`));
   const junkHeader = bytes.slice();
   junkHeader[12] = 0x21; // '!' where the JSON's opening brace was
   throwsUser(() => decodeCheckpoint(junkHeader, f, expectAll), /header is not valid JSON/);

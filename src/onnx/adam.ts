@@ -1,6 +1,8 @@
 // Adam as its own graph section (Kingma & Ba 2015, bias-corrected). State is explicit and named:
 // inputs `lr`, `step`, `m.<p>`, `v.<p>`; outputs `<p>.new`, `m.<p>.new`, `v.<p>.new`, `step.new`.
-// `step` counts finished updates (start at 0 with m = v = 0). Math: docs/onnx-engine.md#adam.
+// `step` counts finished updates (start at 0 with m = v = 0). The moments are stored scaled,
+// m.<p> = m/(1 − β1) and v.<p> = v/(1 − β2), which makes each EMA one op shorter (10 elementwise
+// passes per parameter instead of 12); the updates are Adam's. Math: docs/onnx-engine.md#adam.
 
 import { Builder } from "./builder.js";
 
@@ -94,12 +96,13 @@ export function adamSteps(
     // the last step's tensors carry the public names `<p>.new`, `m.<p>.new`, `v.<p>.new`
     const name = (n: string) => (last ? n : undefined);
     b.withScope(`${prefix}adam`, () => {
-      // scalar part, once per step: t = step + 1, c1 = lr/(1 − β1ᵗ), c2 = 1/(1 − β2ᵗ); the update
-      // c1·m'/(√(c2·v') + ε) is rewritten as m'/(√(k·v') + e) with k = c2/c1², e = ε/c1, which saves
-      // one full pass over every parameter (12 elementwise ops per parameter in all)
+      // scalar part, once per step: t = step + 1 and, for the scaled moments m̃ = m/(1 − β1),
+      // ṽ = v/(1 − β2): lr·m̂ = c1·m̃ with c1 = lr(1 − β1)/(1 − β1ᵗ), v̂ = c2·ṽ with
+      // c2 = (1 − β2)/(1 − β2ᵗ). The update c1·m̃'/(√(c2·ṽ') + ε) is emitted as m̃'/(√(k·ṽ') + e)
+      // with k = c2/c1², e = ε/c1, one full pass fewer over every parameter
       t = b.add(t, s(1), name(`${prefix}step.new`));
-      const c1 = b.div(lrName, b.sub(s(1), b.pow(s(beta1), t)));
-      const c2 = b.reciprocal(b.sub(s(1), b.pow(s(beta2), t)));
+      const c1 = b.div(b.mul(lrName, s(1 - beta1)), b.sub(s(1), b.pow(s(beta1), t)));
+      const c2 = b.div(s(1 - beta2), b.sub(s(1), b.pow(s(beta2), t)));
       const kk = b.div(c2, b.mul(c1, c1));
       const e = b.div(s(eps), c1);
       const next = new Map<string, string>(), mNext = new Map<string, string>(), vNext = new Map<string, string>();
@@ -108,9 +111,9 @@ export function adamSteps(
         if (!g) throw new Error(`adam: no gradient for parameter '${p}'`);
         b.withScope(p, () => {
           const [pc, mc, vc] = [cur.get(p)!, m.get(p)!, v.get(p)!];
-          // m' = m + (1−β1)(g − m), v' = v + (1−β2)(g² − v): the usual EMAs, one op fewer each
-          const mNew = b.add(mc, b.mul(b.sub(g, mc), s(1 - beta1)), name(`m.${p}.new`));
-          const vNew = b.add(vc, b.mul(b.sub(b.mul(g, g), vc), s(1 - beta2)), name(`v.${p}.new`));
+          // m̃' = β1·m̃ + g and ṽ' = β2·ṽ + g²: Adam's EMAs divided by (1 − β1) and (1 − β2)
+          const mNew = b.add(b.mul(mc, s(beta1)), g, name(`m.${p}.new`));
+          const vNew = b.add(b.mul(vc, s(beta2)), b.mul(g, g), name(`v.${p}.new`));
           const denom = b.add(b.sqrt(b.mul(vNew, kk)), e);
           const pNew = b.sub(pc, b.div(mNew, denom), name(`${p}.new`));
           next.set(p, pNew);

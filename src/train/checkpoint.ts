@@ -18,8 +18,11 @@ import { UserError } from "../util/errors.js";
 import type { Rng } from "../util/rng.js";
 import type { EpochRecord } from "./history.js";
 
-/** Version of the file layout above; a loader refuses any other. */
-export const CHECKPOINT_VERSION = 1;
+/**
+ * Version of the file layout and of what the tensors mean; a loader refuses any other.
+ * 2: Adam's moments are stored scaled (m/(1 − β1), v/(1 − β2); src/onnx/adam.ts).
+ */
+export const CHECKPOINT_VERSION = 2;
 
 const MAGIC = "EMLABCKP";
 
