@@ -13,7 +13,8 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultMnistDir, loadMnist } from "../src/data/mnist.js";
 import { runGan } from "../src/experiments/gan.js";
-import { dStepGraph, gStepGraph, initGan, layerSpecs, toTanhRange, type Params } from "../src/models/gan.js";
+import { D_MASKS, dStepGraph, G_ACTIVATIONS, GAN_ARCH, GAN_DROPOUT, gStepGraph, initGan, layerSpecs, toTanhRange, type Params } from "../src/models/gan.js";
+import { MaskRng } from "../src/train/dropout.js";
 import { sessionFor, TrainStep } from "../src/onnx/index.js";
 import { batches, epochOrder } from "../src/train/batches.js";
 import { Rng } from "../src/util/rng.js";
@@ -25,6 +26,8 @@ const arg = (name: string, dflt: number) => {
 const STEPS = arg("steps", 469);
 const THREADS = arg("threads", 2);
 const EPOCHS = arg("epochs", 0);
+/** D's dropout while training (the CLI's default unless given). */
+const DROPOUT = arg("dropout", GAN_DROPOUT);
 /** PyTorch steps (default: as many as ours); fewer keep a slow CPU build of torch affordable. */
 const TORCH_STEPS = arg("torch-steps", STEPS);
 const BATCH = 128;
@@ -33,8 +36,8 @@ const PER_EPOCH = Math.ceil(60000 / BATCH);
 async function emlabSteps(): Promise<{ wall: number; cpu: number; d: number; g: number }> {
   const train = loadMnist("train");
   const data = { data: toTanhRange(train.images.data), rows: train.images.rows, cols: 784 };
-  const dg = dStepGraph();
-  const gg = gStepGraph();
+  const dg = dStepGraph(undefined, { dropout: DROPOUT });
+  const gg = gStepGraph(undefined, { dropout: DROPOUT });
   const init = initGan(new Rng(1));
   const d = new TrainStep(await sessionFor(dg.graph, { threads: THREADS }), dg.graph, dg.section, { params: init.D }, true);
   const g = new TrainStep(await sessionFor(gg.graph, { threads: THREADS }), gg.graph, gg.section, { params: init.G }, true);
@@ -42,6 +45,10 @@ async function emlabSteps(): Promise<{ wall: number; cpu: number; d: number; g: 
   const rng = new Rng(2);
   const t = new Float32Array(2 * BATCH).fill(1, 0, BATCH);
   const z = () => rng.fillNormal(new Float32Array(BATCH * 100)) as Float32Array;
+  const maskRng = new MaskRng(3);
+  const widths = GAN_ARCH.discriminator.slice(1, -1);
+  const masks = (rows: number): Record<string, Float32Array> =>
+    DROPOUT > 0 ? Object.fromEntries(D_MASKS.map((m, i) => [m, maskRng.fill(new Float32Array(rows * widths[i]), DROPOUT)])) : {};
   let done = 0, lastD = 0, lastG = 0, t0 = 0;
   let c0 = process.cpuUsage();
   const warm = 3;
@@ -51,8 +58,12 @@ async function emlabSteps(): Promise<{ wall: number; cpu: number; d: number; g: 
         t0 = performance.now();
         c0 = process.cpuUsage();
       }
-      lastD = Number((await d.run({ x: b.x, z: z(), t, ...params(g, "G") }))["d.loss"][0]);
-      lastG = Number((await g.run({ z: z(), ...params(d, "D") }))["g.loss"][0]);
+      // as in runGan: one z per batch; the G step takes G's activations from the D step
+      const zb = z();
+      const dOut = await d.run({ x: b.x, z: zb, t, ...params(g, "G"), ...masks(2 * BATCH) });
+      lastD = Number(dOut["d.loss"][0]);
+      const acts = Object.fromEntries(G_ACTIVATIONS.map((a) => [a, dOut[a]]));
+      lastG = Number((await g.run({ z: zb, ...acts, ...params(d, "D"), ...masks(BATCH) }))["g.loss"][0]);
       if (++done >= STEPS + warm) break;
     }
   }
@@ -67,8 +78,9 @@ torch.set_num_threads(threads); torch.manual_seed(1)
 x = np.frombuffer(open(path + "/train-images-idx3-ubyte", "rb").read()[16:], dtype=np.uint8).reshape(-1, 784)
 x = torch.from_numpy(x.astype(np.float32) / 127.5 - 1)
 L = lambda i, o: nn.Linear(i, o)
+p = float(sys.argv[4]); Dr = (lambda: nn.Dropout(p)) if p > 0 else (lambda: nn.Identity())
 G = nn.Sequential(L(100, 256), nn.LeakyReLU(0.2), L(256, 512), nn.LeakyReLU(0.2), L(512, 1024), nn.LeakyReLU(0.2), L(1024, 784), nn.Tanh())
-D = nn.Sequential(L(784, 1024), nn.LeakyReLU(0.2), L(1024, 512), nn.LeakyReLU(0.2), L(512, 256), nn.LeakyReLU(0.2), L(256, 1))
+D = nn.Sequential(L(784, 1024), nn.LeakyReLU(0.2), Dr(), L(1024, 512), nn.LeakyReLU(0.2), Dr(), L(512, 256), nn.LeakyReLU(0.2), Dr(), L(256, 1))
 oG = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999)); oD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
 bce = nn.BCEWithLogitsLoss(); B = 128; ones = torch.ones(B, 1); zeros = torch.zeros(B, 1)
 done = 0; warm = 3
@@ -80,7 +92,7 @@ while done < steps + warm:
         fake = G(torch.randn(B, 100))
         lD = bce(D(real), ones) + bce(D(fake.detach()), zeros)
         oD.zero_grad(); lD.backward(); oD.step()
-        lG = bce(D(G(torch.randn(B, 100))), ones)
+        lG = bce(D(fake), ones)
         oG.zero_grad(); lG.backward(); oG.step()
         done += 1
         if done >= steps + warm: break
@@ -92,7 +104,7 @@ function torchSteps(): { wall: number; cpu: number; d: number; g: number; versio
   for (const py of ["/usr/bin/python3", "python3"]) {
     const probe = spawnSync(py, ["-c", "import torch"], { encoding: "utf8" });
     if (probe.status !== 0) continue;
-    const r = spawnSync(py, ["-c", TORCH, String(TORCH_STEPS), String(THREADS), defaultMnistDir()], { encoding: "utf8" });
+    const r = spawnSync(py, ["-c", TORCH, String(TORCH_STEPS), String(THREADS), defaultMnistDir(), String(DROPOUT)], { encoding: "utf8" });
     if (r.status !== 0) return `failed: ${r.stderr.trim().split("\n").pop()}`;
     const [wall, cpu, d, g, version, threads] = r.stdout.trim().split(/\s+/);
     return { wall: Number(wall), cpu: Number(cpu), d: Number(d), g: Number(g), version, threads: Number(threads) };
@@ -111,7 +123,7 @@ else console.log(`pytorch ${t.version} (${t.threads} threads, ${TORCH_STEPS} ste
 if (EPOCHS > 0) {
   const out = mkdtempSync(join(tmpdir(), "emlab-gan-bench-"));
   try {
-    const run = await runGan({ epochs: EPOCHS, batchSize: BATCH, lr: 2e-4, beta1: 0.5, beta2: 0.999, seed: 1, threads: THREADS, out });
+    const run = await runGan({ epochs: EPOCHS, batchSize: BATCH, lr: 2e-4, beta1: 0.5, beta2: 0.999, seed: 1, dropout: DROPOUT, threads: THREADS, out });
     for (const ep of run.epochs) console.log(`runGan epoch ${ep.epoch}: ${ep.seconds.toFixed(1)} s (train + test eval); train G ${ep.train.g.toFixed(3)} D ${ep.train.d.toFixed(3)}; test G ${ep.test.g.toFixed(3)} D ${ep.test.d.toFixed(3)}`);
   } finally {
     rmSync(out, { recursive: true, force: true });

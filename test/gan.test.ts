@@ -6,8 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  dStepGraph, discriminatorModel, evalGraph, gStepGraph, generatorModel, initGan, layerSpecs, parameterCount, type Params,
+  D_MASKS, dStepGraph, discriminatorModel, evalGraph, G_ACTIVATIONS, gStepGraph, generatorModel, initGan, layerSpecs, parameterCount, sampleGraph, type Params,
 } from "../src/models/gan.js";
+import { MaskRng } from "../src/train/dropout.js";
 import { runGan, sampleFile, type GanConfig } from "../src/experiments/gan.js";
 import { runGraph, sessionFor, serialize, TrainStep, createSession } from "../src/onnx/index.js";
 import { Rng } from "../src/util/rng.js";
@@ -21,10 +22,15 @@ function cli(args: string[]) {
 
 function batchData(rng: Rng) {
   const x = Float32Array.from({ length: N * 784 }, () => 2 * rng.uniform() - 1);
-  const zD = rng.fillNormal(new Float32Array(N * 100)) as Float32Array;
-  const zG = rng.fillNormal(new Float32Array(N * 100)) as Float32Array;
+  const z = rng.fillNormal(new Float32Array(N * 100)) as Float32Array;
   const t = new Float32Array(2 * N).fill(1, 0, N);
-  return { x, zD, zG, t };
+  return { x, z, t };
+}
+
+/** D's dropout masks for `rows` rows (none when p = 0). */
+function masks(rng: MaskRng, rows: number, p: number): Record<string, Float32Array> {
+  if (p === 0) return {};
+  return Object.fromEntries(D_MASKS.map((m, i) => [m, rng.fill(new Float32Array(rows * [1024, 512, 256][i]), p)]));
 }
 
 const copy = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice()]));
@@ -56,11 +62,17 @@ test("the architecture and PyTorch-default initialisation", () => {
   assert.ok(max <= bound && max > 0.99 * bound, `max |W| ${max} vs bound ${bound}`);
 });
 
-test("graphs: the D step outputs only D's state, the G step only G's", () => {
+test("graphs: the D step outputs only D's state (and G's activations), the G step only G's; no forward of G in the G step", () => {
   const d = dStepGraph();
   const g = gStepGraph();
-  const dOut = d.graph.outputs.filter((o) => o !== "d.loss");
+  const acts: readonly string[] = G_ACTIVATIONS;
+  const dOut = d.graph.outputs.filter((o) => o !== "d.loss" && !acts.includes(o));
   const gOut = g.graph.outputs.filter((o) => o !== "g.loss");
+  assert.ok(acts.every((a) => d.graph.outputs.includes(a) && g.graph.inputs.includes(a)), "activations: D-step outputs, G-step inputs");
+  // G step: D forward (4) + D backward to its input (4) + G's weight gradients (4) + G's input gradients but z's (3)
+  const gemms = g.graph.nodes.filter((n) => n.opType === "Gemm").length;
+  assert.is(gemms, 15);
+  assert.is(g.graph.nodes.filter((n) => n.opType === "Tanh" || n.opType === "LeakyRelu").length, 3, "only D's three LeakyRelus");
   assert.ok(dOut.length === 4 * 2 * 3 + 1 && dOut.every((o) => /(^|\.)D\./.test(o)), dOut.join(","));
   assert.ok(gOut.length === 4 * 2 * 3 + 1 && gOut.every((o) => /(^|\.)G\./.test(o)), gOut.join(","));
   // G's parameters are inputs of the D step (G's forward is inside it) but get no Adam slot
@@ -68,33 +80,52 @@ test("graphs: the D step outputs only D's state, the G step only G's", () => {
   assert.ok(g.graph.inputs.includes("D.fc1.W") && !g.graph.inputs.includes("m.D.fc1.W"));
 });
 
-test("a D step changes only D and lowers D's loss; a G step changes only G and lowers G's loss", async () => {
-  const rng = new Rng(7);
+for (const dropout of [0, 0.3]) {
+  test(`a D step changes only D and lowers D's loss; a G step on the same z changes only G and lowers G's loss (dropout ${dropout})`, async () => {
+    const rng = new Rng(7);
+    const init = initGan(rng);
+    const { x, z, t } = batchData(rng);
+    const maskRng = new MaskRng(5);
+    const d = dStepGraph({ lr: 1e-4, beta1: 0.5, beta2: 0.999 }, { dropout });
+    const g = gStepGraph({ lr: 1e-4, beta1: 0.5, beta2: 0.999 }, { dropout });
+    const ds = new TrainStep(await sessionFor(d.graph, { threads: 1 }), d.graph, d.section, { params: copy(init.D) });
+    const gs = new TrainStep(await sessionFor(g.graph, { threads: 1 }), g.graph, g.section, { params: copy(init.G) });
+
+    const before = await losses(init.G, init.D, x, z);
+    const G0 = copy(params(gs, "G"));
+    const out = await ds.run({ x, z, t, ...params(gs, "G"), ...masks(maskRng, 2 * N, dropout) });
+    if (dropout === 0) assert.ok(Math.abs(Number(out["d.loss"][0]) - before.d) < 1e-4, "d.loss is the loss before the update");
+    const D1 = copy(params(ds, "D"));
+    assert.ok(maxAbsDiff(D1, init.D) > 0, "D moved");
+    assert.is(maxAbsDiff(params(gs, "G"), G0), 0, "G untouched by the D step");
+    const afterD = await losses(G0, D1, x, z);
+    assert.ok(afterD.d < before.d, `D step lowers D's loss on its batch: ${before.d} → ${afterD.d}`);
+
+    const gBefore = await losses(G0, D1, x, z);
+    const acts = Object.fromEntries(G_ACTIVATIONS.map((a) => [a, out[a]]));
+    assert.is(acts["G.fake"].length, N * 784);
+    await gs.run({ z, ...acts, ...params(ds, "D"), ...masks(maskRng, N, dropout) });
+    const G1 = copy(params(gs, "G"));
+    assert.ok(maxAbsDiff(G1, G0) > 0, "G moved");
+    assert.is(maxAbsDiff(params(ds, "D"), D1), 0, "D untouched by the G step");
+    const gAfter = await losses(G1, D1, x, z);
+    // the gradient reached G through D: −log D(G(z)) falls on the same z with D fixed
+    assert.ok(gAfter.g < gBefore.g, `G step lowers G's loss: ${gBefore.g} → ${gAfter.g}`);
+  });
+}
+
+test("the D step's G.fake is G(z): equal to the sampling graph's image mapped back to [−1, 1]", async () => {
+  const rng = new Rng(9);
   const init = initGan(rng);
-  const { x, zD, zG, t } = batchData(rng);
-  const d = dStepGraph({ lr: 1e-4, beta1: 0.5, beta2: 0.999 });
-  const g = gStepGraph({ lr: 1e-4, beta1: 0.5, beta2: 0.999 });
+  const { x, z, t } = batchData(rng);
+  const d = dStepGraph();
   const ds = new TrainStep(await sessionFor(d.graph, { threads: 1 }), d.graph, d.section, { params: copy(init.D) });
-  const gs = new TrainStep(await sessionFor(g.graph, { threads: 1 }), g.graph, g.section, { params: copy(init.G) });
-
-  const before = await losses(init.G, init.D, x, zD);
-  const G0 = copy(params(gs, "G"));
-  const out = await ds.run({ x, z: zD, t, ...params(gs, "G") });
-  assert.ok(Math.abs(Number(out["d.loss"][0]) - before.d) < 1e-4, "d.loss is the loss before the update");
-  const D1 = copy(params(ds, "D"));
-  assert.ok(maxAbsDiff(D1, init.D) > 0, "D moved");
-  assert.is(maxAbsDiff(params(gs, "G"), G0), 0, "G untouched by the D step");
-  const afterD = await losses(G0, D1, x, zD);
-  assert.ok(afterD.d < before.d, `D step lowers D's loss on its batch: ${before.d} → ${afterD.d}`);
-
-  const gBefore = await losses(G0, D1, x, zG);
-  await gs.run({ z: zG, ...params(ds, "D") });
-  const G1 = copy(params(gs, "G"));
-  assert.ok(maxAbsDiff(G1, G0) > 0, "G moved");
-  assert.is(maxAbsDiff(params(ds, "D"), D1), 0, "D untouched by the G step");
-  const gAfter = await losses(G1, D1, x, zG);
-  // the gradient reached G through D: −log D(G(z)) falls on the same z with D fixed
-  assert.ok(gAfter.g < gBefore.g, `G step lowers G's loss: ${gBefore.g} → ${gAfter.g}`);
+  const fake = (await ds.run({ x, z, t, ...init.G }))["G.fake"] as Float32Array;
+  const sg = sampleGraph();
+  const img = (await runGraph(await sessionFor(sg, { threads: 1 }), sg, { ...init.G, z }))["image"] as Float32Array;
+  let worst = 0;
+  for (let i = 0; i < fake.length; i++) worst = Math.max(worst, Math.abs(fake[i] - (2 * img[i] - 1)));
+  assert.ok(worst < 1e-6, `max |G.fake − (2·image − 1)| = ${worst}`);
 });
 
 test("exported models: generator image in [0,1] equals (eval G + 1)/2; discriminator takes [0,1] pixels", async () => {
@@ -118,7 +149,7 @@ test("exported models: generator image in [0,1] equals (eval G + 1)/2; discrimin
 });
 
 const dir = mkdtempSync(join(tmpdir(), "emlab-gan-"));
-const base = (out: string, epochs: number): GanConfig => ({ epochs, batchSize: 128, lr: 2e-4, beta1: 0.5, beta2: 0.999, seed: 5, limit: 512, testLimit: 256, threads: 1, out });
+const base = (out: string, epochs: number): GanConfig => ({ epochs, batchSize: 128, lr: 2e-4, beta1: 0.5, beta2: 0.999, dropout: 0.3, seed: 5, limit: 512, testLimit: 256, threads: 1, out });
 
 test("a short run on 512 images: finite, moving losses, plots, samples, models; resume continues exactly", async () => {
   const a = join(dir, "a");
@@ -141,6 +172,8 @@ test("CLI: bad epochs, batch larger than the data, bad checkpoint → one-line e
   const cases: [string[], RegExp][] = [
     [["--epochs", "0"], /--epochs/],
     [["--batch-size", "-3"], /--batch-size/],
+    [["--dropout", "1"], /--dropout: 1 must be less than 1/],
+    [["--dropout", "-0.1"], /--dropout: -0.1 is below the minimum 0/],
     [["--limit", "100", "--batch-size", "128"], /--batch-size 128 is larger than the 100 training images/],
     [["--resume", "--limit", "256"], /--resume: no checkpoint/],
   ];

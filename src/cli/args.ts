@@ -11,6 +11,8 @@ export interface NumberRule {
   /** Values must be strictly greater than this. */
   above?: number;
   max?: number;
+  /** Values must be strictly less than this. */
+  below?: number;
 }
 
 /** yargs hands over an array when a flag is repeated; take the single value or complain. */
@@ -29,6 +31,7 @@ export function parseNumberFlag(flag: string, raw: unknown, rule: NumberRule = {
   if (rule.min !== undefined && v < rule.min) throw new UserError(`--${flag}: ${text} is below the minimum ${rule.min}`);
   if (rule.above !== undefined && v <= rule.above) throw new UserError(`--${flag}: ${text} must be greater than ${rule.above}`);
   if (rule.max !== undefined && v > rule.max) throw new UserError(`--${flag}: ${text} is above the maximum ${rule.max}`);
+  if (rule.below !== undefined && v >= rule.below) throw new UserError(`--${flag}: ${text} must be less than ${rule.below}`);
   return v;
 }
 

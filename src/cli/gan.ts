@@ -1,7 +1,7 @@
 // `emlab gan`: train the MNIST GAN (Exercise 2b) on self-built ONNX training-step graphs. See docs/gan.md.
 import type { CommandModule } from "yargs";
 import { runGan, type GanConfig, type GanRun } from "../experiments/gan.js";
-import { GAN_OPTIM } from "../models/gan.js";
+import { GAN_DROPOUT, GAN_OPTIM } from "../models/gan.js";
 import { progress, type Progress } from "../util/progress.js";
 import { acquireOutLock } from "../util/lock.js";
 import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
@@ -12,6 +12,7 @@ interface GanArgs {
   lr: string;
   beta1: string;
   beta2: string;
+  dropout: string;
   seed: string;
   limit?: string;
   "test-limit"?: string;
@@ -32,6 +33,7 @@ export function ganConfig(a: GanArgs): GanConfig {
     lr: parseNumberFlag("lr", a.lr, { above: 0 }),
     beta1: parseNumberFlag("beta1", a.beta1, { min: 0, max: 0.999999 }),
     beta2: parseNumberFlag("beta2", a.beta2, { min: 0, max: 0.999999 }),
+    dropout: parseNumberFlag("dropout", a.dropout, { min: 0, below: 1 }),
     seed: parseNumberFlag("seed", a.seed, { integer: true, min: 0, max: 2 ** 31 - 1 }),
     limit: a.limit === undefined ? undefined : int("limit", a.limit, 1),
     testLimit: a["test-limit"] === undefined ? undefined : int("test-limit", a["test-limit"], 1),
@@ -58,7 +60,8 @@ export const ganCommand: CommandModule<{}, GanArgs> = {
       .option("lr", { type: "string", default: String(GAN_OPTIM.lr), describe: "Adam learning rate of both networks" })
       .option("beta1", { type: "string", default: String(GAN_OPTIM.beta1), describe: "Adam β₁ of both networks" })
       .option("beta2", { type: "string", default: String(GAN_OPTIM.beta2), describe: "Adam β₂ of both networks" })
-      .option("seed", { type: "string", default: "1", describe: "random seed (weights, shuffles, noise)" })
+      .option("dropout", { type: "string", default: String(GAN_DROPOUT), describe: "dropout after each of D's hidden layers while training (0 = the bare architecture)" })
+      .option("seed", { type: "string", default: "1", describe: "random seed (weights, shuffles, noise, dropout masks)" })
       .option("limit", { type: "string", describe: "use only the first N training images (quick runs)" })
       .option("test-limit", { type: "string", describe: "use only the first N test images for the test losses" })
       .option("resume", { type: "boolean", default: false, describe: "continue from OUT/checkpoint.bin" })

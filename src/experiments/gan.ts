@@ -1,5 +1,6 @@
 // Exercise 2b: train the GAN of src/models/gan.ts on MNIST. Per batch one discriminator step, then
-// one generator step (two session.runs); per epoch the mean training losses, the test losses
+// one generator step on the same noise (two session.runs; the G step reuses G's activations from
+// the D step, and both draw fresh dropout masks for D when dropout is on); per epoch the mean training losses, the test losses
 // (D on the test images against as many generated ones, G on fresh noise, no updates), loss plots,
 // a checkpoint, and every 10th epoch an 8×8 grid of samples from one fixed set of z. Node only.
 // Method and numbers: docs/gan.md.
@@ -9,12 +10,13 @@ import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
 import { loadMnist } from "../data/mnist.js";
 import {
-  dStepGraph, discriminatorModel, evalGraph, GAN_ARCH, gStepGraph, generatorModel, initGan, layerSpecs,
-  parameterCount, Params, sampleGraph, toTanhRange, type GanOptim,
+  D_MASKS, dStepGraph, discriminatorModel, evalGraph, G_ACTIVATIONS, GAN_ARCH, gStepGraph, generatorModel,
+  initGan, layerSpecs, parameterCount, Params, sampleGraph, toTanhRange, type GanOptim,
 } from "../models/gan.js";
 import { runGraph, serialize, sessionFor, TrainStep } from "../onnx/index.js";
 import { imageGrid } from "../plot/png.js";
 import { batchCount, batches, epochOrder } from "../train/batches.js";
+import { MaskRng } from "../train/dropout.js";
 import { loadCheckpoint, saveCheckpoint, type CheckpointTensor } from "../train/checkpoint.js";
 import { expectedState, restoreState, stateTensors as stepState } from "../train/state.js";
 import { snapshotEpochs, writeLossChart, type EpochRecord } from "../train/history.js";
@@ -27,6 +29,8 @@ export interface GanConfig extends GanOptim {
   epochs: number;
   batchSize: number;
   seed: number;
+  /** Dropout probability after each of D's hidden layers during training (0 = none; see docs/gan.md). */
+  dropout: number;
   /** First `limit` training images only (undefined = all 60000). */
   limit?: number;
   /** First `testLimit` test images only (undefined = all 10000). */
@@ -70,7 +74,7 @@ const RESUMABLE = ["epochs", "threads", "out"];
 
 // ---------------------------------------------------------------- seeds and noise
 
-/** Seed of the k-th independent stream derived from the run's seed (init 0, shuffle 1, noise 2, samples 3, test 4). */
+/** Seed of the k-th independent stream derived from the run's seed (init 0, shuffle 1, noise 2, samples 3, test 4, dropout 5). */
 export function streamSeed(seed: number, k: number): number {
   let h = Math.imul((seed | 0) ^ 0x2545f491, 0x9e3779b1);
   h = Math.imul(h ^ (h >>> 15) ^ Math.imul(k + 1, 0x85ebca77), 0xc2b2ae3d);
@@ -88,6 +92,7 @@ function checkConfig(c: GanConfig, trainRows: number): void {
   if (!(Number.isInteger(c.epochs) && c.epochs >= 1)) throw new UserError(`--epochs: ${c.epochs} is not a positive whole number`);
   if (!(Number.isInteger(c.batchSize) && c.batchSize >= 1)) throw new UserError(`--batch-size: ${c.batchSize} is not a positive whole number`);
   if (!(c.lr > 0)) throw new UserError(`--lr: ${c.lr} must be greater than 0`);
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw new UserError(`--dropout: ${c.dropout} is not in [0, 1)`);
   if (c.batchSize > trainRows) throw new UserError(`--batch-size ${c.batchSize} is larger than the ${trainRows} training images`);
 }
 
@@ -157,8 +162,8 @@ async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: M
   const nTest = testImages.rows;
 
   // graphs and sessions
-  const dg = dStepGraph(optim);
-  const gg = gStepGraph(optim);
+  const dg = dStepGraph(optim, { dropout: config.dropout });
+  const gg = gStepGraph(optim, { dropout: config.dropout });
   const ev = evalGraph();
   const sg = sampleGraph();
   const sess = { threads: config.threads };
@@ -174,11 +179,12 @@ async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: M
   };
   let shuffle = new Rng(streamSeed(seed, 1));
   let zRng = new Rng(streamSeed(seed, 2));
+  let maskRng = new MaskRng(streamSeed(seed, 5));
   const fixedZ = noise(new Rng(streamSeed(seed, 3)), SAMPLE_GRID);
   // the same test noise every epoch, so the test curve moves only with the networks
   const testZ = noise(new Rng(streamSeed(seed, 4)), nTest);
   const ckptPath = join(out, CHECKPOINT_FILE);
-  const stored = { batchSize: config.batchSize, lr: config.lr, beta1: config.beta1, beta2: config.beta2, seed, limit: config.limit ?? null, testLimit: config.testLimit ?? null };
+  const stored = { batchSize: config.batchSize, lr: config.lr, beta1: config.beta1, beta2: config.beta2, seed, dropout: config.dropout, limit: config.limit ?? null, testLimit: config.testLimit ?? null };
   let history: EpochRecord[] = [];
   let start = 0;
   if (opts.resume) {
@@ -186,9 +192,14 @@ async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: M
     const ck = loadCheckpoint(ckptPath, { kind: KIND, config: stored, tensors: { ...expectedState(t.d), ...expectedState(t.g) } });
     restoreState(t.d, ck.tensors);
     restoreState(t.g, ck.tensors);
-    if (!ck.rng.shuffle || !ck.rng.noise) throw new UserError(`checkpoint ${ckptPath}: lacks the shuffle and noise Rng states`);
+    if (!ck.rng.shuffle || !ck.rng.noise || !ck.rng.dropout) throw new UserError(`checkpoint ${ckptPath}: lacks the shuffle, noise and dropout Rng states`);
     shuffle = Rng.fromState(ck.rng.shuffle);
     zRng = Rng.fromState(ck.rng.noise);
+    try {
+      maskRng = MaskRng.fromState(ck.rng.dropout);
+    } catch (e) {
+      throw new UserError(`checkpoint ${ckptPath}: ${(e as Error).message}`);
+    }
     history = ck.history;
     start = ck.epoch;
   }
@@ -198,6 +209,12 @@ async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: M
   const nBatches = batchCount(n, B);
   // targets of the D step: n ones (real) then n zeros (generated); the last batch uses a prefix
   const targets = new Float32Array(2 * B);
+  // dropout masks of D's hidden layers: 2B rows for the D step, B rows for the G step (prefixes for a short last batch)
+  const widths = GAN_ARCH.discriminator.slice(1, -1);
+  const maskBuf = (rows: number) => widths.map((w) => new Float32Array(rows * w));
+  const [dMaskBuf, gMaskBuf] = [maskBuf(2 * B), maskBuf(B)];
+  const masks = (bufs: Float32Array[], rows: number): Record<string, Float32Array> =>
+    config.dropout > 0 ? Object.fromEntries(D_MASKS.map((name, i) => [name, maskRng.fill(bufs[i].subarray(0, rows * widths[i]), config.dropout)])) : {};
   const snapshots = new Set(snapshotEpochs(config.epochs));
   const files = { plots: [join(out, "loss-train.svg"), join(out, "loss-test.svg")], samples: [] as string[] };
 
@@ -214,8 +231,11 @@ async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: M
       const m = batch.rows;
       const tgt = targets.subarray(0, 2 * m);
       tgt.fill(1, 0, m).fill(0, m);
-      const dOut = await t.d.run({ x: batch.x, z: noise(zRng, m), t: tgt, ...t.gParams() });
-      const gOut = await t.g.run({ z: noise(zRng, m), ...t.dParams() });
+      // one z per batch: the D step computes G(z) and hands G's activations to the G step
+      const z = noise(zRng, m);
+      const dOut = await t.d.run({ x: batch.x, z, t: tgt, ...t.gParams(), ...masks(dMaskBuf, 2 * m) });
+      const acts = Object.fromEntries(G_ACTIVATIONS.map((a) => [a, dOut[a]]));
+      const gOut = await t.g.run({ z, ...acts, ...t.dParams(), ...masks(gMaskBuf, m) });
       sumD += Number(dOut["d.loss"][0]);
       sumG += Number(gOut["g.loss"][0]);
       opts.progress?.batch?.(e, batch.index + 1, nBatches);
@@ -228,7 +248,7 @@ async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: M
     if (snapshots.has(e)) await writeSamples(e);
     writeCharts(out, history);
     writeModels(out, t);
-    saveCheckpoint(ckptPath, { kind: KIND, config: stored, epoch: e, history, rng: { shuffle: shuffle.getState(), noise: zRng.getState() }, tensors: stateTensors(t) });
+    saveCheckpoint(ckptPath, { kind: KIND, config: stored, epoch: e, history, rng: { shuffle: shuffle.getState(), noise: zRng.getState(), dropout: maskRng.getState() }, tensors: stateTensors(t) });
     opts.progress?.epoch?.(toEpoch(rec));
   }
 

@@ -1,12 +1,13 @@
 // The GAN of Exercise 2b as ONNX graphs: a generator 100 → 256 → 512 → 1024 → 784 (LeakyReLU 0.2,
 // tanh output, images in [−1, 1]) and a discriminator 784 → 1024 → 512 → 256 → 1 (LeakyReLU 0.2,
-// one logit). Training is two graphs run alternately, each one session.run: a discriminator step
-// (G's forward inside it, D's gradients and Adam only) and a generator step (the gradient flows
-// through D into G; only G's parameters and Adam state are updated, D's are plain inputs).
-// Math and graph diagrams: docs/gan.md.
+// optional dropout after each hidden layer while training, one logit). Training is two graphs run
+// alternately, each one session.run: a discriminator step (G's forward inside it, D's gradients and
+// Adam only; it also hands G's activations out) and a generator step on the same z (the gradient
+// flows through D into G; only G's parameters and Adam state are updated, D's are plain inputs; G's
+// forward is not recomputed: its activations are inputs). Math and graph diagrams: docs/gan.md.
 
 import {
-  AdamSection, Builder, Graph, LinearParams, adam, bceWithLogits, gradients,
+  AdamSection, Builder, Dim, Graph, LinearParams, adam, bceWithLogits, feedInstead, gradients,
 } from "../onnx/index.js";
 import { torchLinearInit } from "../train/init.js";
 import { Rng } from "../util/rng.js";
@@ -20,6 +21,22 @@ export const GAN_ARCH = {
   slope: 0.2,
 } as const;
 
+/**
+ * G's activations that the D step outputs and the G step takes as inputs (the three hidden
+ * LeakyReLU outputs, then the tanh image): what G's backward pass reads, so the G step needs no
+ * forward pass of G. Shapes [n,256], [n,512], [n,1024], [n,784].
+ */
+export const G_ACTIVATIONS = ["G.act1", "G.act2", "G.act3", "G.fake"] as const;
+
+/** Dropout mask inputs of D's hidden layers while training: [rows,1024], [rows,512], [rows,256]. */
+export const D_MASKS = ["D.mask1", "D.mask2", "D.mask3"] as const;
+
+/** Options of the training graphs. */
+export interface GanGraphOptions {
+  /** Dropout after each of D's hidden layers (masks are inputs, see D_MASKS); 0 = none. */
+  dropout?: number;
+}
+
 /** Adam settings of both optimisers (the assignment: lr 2e-4, β₁ 0.5, β₂ 0.999). */
 export interface GanOptim {
   lr: number;
@@ -29,6 +46,13 @@ export interface GanOptim {
 
 /** The assignment's Adam settings for both networks. */
 export const GAN_OPTIM: GanOptim = { lr: 2e-4, beta1: 0.5, beta2: 0.999 };
+
+/**
+ * Default dropout of D's hidden layers while training. The assignment's architecture has none; with
+ * none, this GAN over-produces 1s, 7s and 9s (docs/gan.md, "Class coverage"), and dropout in D is
+ * the usual form of this MLP GAN. `--dropout 0` trains the bare architecture.
+ */
+export const GAN_DROPOUT = 0.3;
 
 /** A network's layers in order; parameter names are `<net>.fc<i>.W` [in,out] and `<net>.fc<i>.b` [out]. */
 export type Layers = LinearParams[];
@@ -86,8 +110,8 @@ export function parameterCount(net: "G" | "D"): number {
  * LeakyReLU whose gradient reads its output: for α > 0, y > 0 ⇔ x > 0, so the backward pass needs
  * no pre-activation and onnxruntime may fuse the Gemm before it (FusedGemm).
  */
-function leaky(b: Builder, x: string): string {
-  const y = b.leakyRelu(x, GAN_ARCH.slope);
+function leaky(b: Builder, x: string, name?: string): string {
+  const y = b.leakyRelu(x, GAN_ARCH.slope, name);
   return b.fusedGradient(y, [x], (dy, needs) =>
     b.withScope("grad.leaky", () => [
       needs[0] ? b.where(b.greater(y, b.scalarLike(0, y)), dy, b.mul(dy, b.scalarLike(GAN_ARCH.slope, dy))) : null,
@@ -95,24 +119,38 @@ function leaky(b: Builder, x: string): string {
   );
 }
 
-/** Hidden layers with LeakyReLU, last layer linear: x [n,in] → [n,out]. */
-function mlp(b: Builder, x: string, layers: Layers): string {
+/**
+ * Hidden layers with LeakyReLU, last layer linear: x [n,in] → [n,out]. `names[i]` names hidden
+ * activation i; `masks[i]` (inverted-dropout mask, same shape) multiplies it.
+ */
+function mlp(b: Builder, x: string, layers: Layers, names: readonly string[] = [], masks: readonly string[] = []): string {
   let h = x;
   layers.forEach((l, i) => {
     h = b.gemm(h, l.W, l.b);
-    if (i < layers.length - 1) h = leaky(b, h);
+    if (i < layers.length - 1) {
+      h = leaky(b, h, names[i]);
+      if (masks[i]) h = b.mul(h, masks[i]);
+    }
   });
   return h;
 }
 
-/** G(z): z [n,100] → image [n,784] in [−1, 1] (tanh). */
-export function generatorForward(b: Builder, z: string, G: Layers): string {
-  return b.withScope("G", () => b.tanh(mlp(b, z, G)));
+/** G(z): z [n,100] → image [n,784] in [−1, 1] (tanh). `named`: activations get G_ACTIVATIONS' names. */
+export function generatorForward(b: Builder, z: string, G: Layers, named = false): string {
+  const names = named ? G_ACTIVATIONS : [];
+  return b.withScope("G", () => b.tanh(mlp(b, z, G, names), names[3]));
 }
 
-/** D(x): image [n,784] in [−1, 1] → logit [n,1]. */
-export function discriminatorForward(b: Builder, x: string, D: Layers): string {
-  return b.withScope("D", () => mlp(b, x, D));
+/** D(x): image [n,784] in [−1, 1] → logit [n,1]; `masks`: dropout masks of the hidden layers (training). */
+export function discriminatorForward(b: Builder, x: string, D: Layers, masks: readonly string[] = []): string {
+  return b.withScope("D", () => mlp(b, x, D, [], masks));
+}
+
+/** Declares D's dropout masks as inputs with `rows` rows, when dropout is on. */
+function declareMasks(b: Builder, rows: Dim, dropout: number): string[] {
+  if (!(dropout > 0)) return [];
+  const widths = GAN_ARCH.discriminator.slice(1, -1);
+  return D_MASKS.map((m, i) => b.input(m, "float32", [rows, widths[i]]));
 }
 
 /** Mean over all rows of BCE(logit, t) in stable form, t a constant 0 or 1: [n,1] → scalar. */
@@ -132,44 +170,51 @@ export interface StepGraph {
 
 /**
  * Discriminator step. Inputs: `x` [n,784] real images in [−1,1], `z` [n,100], `t` [2n,1] targets
- * (n ones then n zeros), G's and D's parameters, D's Adam state. G(z) is computed inside; only D's
- * parameters are differentiated, so no gradient reaches G (G's params are plain inputs).
- * loss `d.loss` = mean BCE(D(x), 1) + mean BCE(D(G(z)), 0). Outputs: d.loss, then D's new state.
+ * (n ones then n zeros), G's and D's parameters, D's Adam state, and with dropout D_MASKS [2n,·].
+ * G(z) is computed inside; only D's parameters are differentiated, so no gradient reaches G (G's
+ * params are plain inputs). loss `d.loss` = mean BCE(D(x), 1) + mean BCE(D(G(z)), 0).
+ * Outputs: d.loss, G_ACTIVATIONS (for the G step on the same z), then D's new state.
  */
-export function dStepGraph(optim: GanOptim = GAN_OPTIM): StepGraph {
+export function dStepGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions = {}): StepGraph {
   const b = new Builder("gan-d-step");
   const x = b.input("x", "float32", ["batch", GAN_ARCH.pixels]);
   const z = b.input("z", "float32", ["batch", GAN_ARCH.zDim]);
   const t = b.input("t", "float32", ["both", 1]);
   const G = declare(b, "G");
   const D = declare(b, "D");
-  const fake = generatorForward(b, z, G);
+  const masks = declareMasks(b, "both", opts.dropout ?? 0);
+  const fake = generatorForward(b, z, G, true);
   // one pass of D over the 2n rows [real; fake]: Gemms of 2n rows and one weight-gradient Gemm each.
   // Stacked as [2, n, 784] then reshaped to the shape of t broadcast to [2n, 784] (the builder
   // cannot add two symbolic dims, so the 2n dim is named by t's)
   const stacked = b.concat([b.unsqueeze(x, [0]), b.unsqueeze(fake, [0])], 0);
   const both = b.op("Reshape", [stacked, b.op("Shape", [b.op("Expand", [t, b.ints([1, GAN_ARCH.pixels])])])]);
-  const logits = discriminatorForward(b, both, D);
+  const logits = discriminatorForward(b, both, D, masks);
   // mean over 2n rows of the elementwise BCE, ×2 = mean over real + mean over fake (equal counts)
   const loss = b.mul(b.reduceMean(bceWithLogits(b, logits, t), undefined, false), b.scalar(2, "float32"), "d.loss");
-  b.output(loss);
+  b.output(loss, ...G_ACTIVATIONS);
   const section = adam(b, gradients(b, loss, D.flatMap((l) => [l.W, l.b])), { ...optim, prefix: "D." });
   return { graph: b.graph, section, G, D };
 }
 
 /**
  * Generator step with the non-saturating loss `g.loss` = mean BCE(D(G(z)), 1) = −mean log D(G(z)).
- * Inputs: `z` [n,100], G's and D's parameters, G's Adam state. The gradient flows through D's
+ * Inputs: `z` [n,100] (the D step's), G_ACTIVATIONS of G(z) as the D step output them, G's and
+ * D's parameters, G's Adam state, and with dropout D_MASKS [n,·]. The gradient flows through D's
  * layers into G, but only G's parameters are differentiated and updated; D's are not outputs.
+ * The graph is built with G's forward pass, differentiated, and then the forward pass is cut away
+ * (feedInstead): G's activations are fed, so G(z) is computed once per batch, in the D step.
  */
-export function gStepGraph(optim: GanOptim = GAN_OPTIM): StepGraph {
+export function gStepGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions = {}): StepGraph {
   const b = new Builder("gan-g-step");
   const z = b.input("z", "float32", ["batch", GAN_ARCH.zDim]);
   const G = declare(b, "G");
   const D = declare(b, "D");
-  const loss = meanBce(b, discriminatorForward(b, generatorForward(b, z, G), D), 1, "g.loss");
+  const masks = declareMasks(b, "batch", opts.dropout ?? 0);
+  const loss = meanBce(b, discriminatorForward(b, generatorForward(b, z, G, true), D, masks), 1, "g.loss");
   b.output(loss);
   const section = adam(b, gradients(b, loss, G.flatMap((l) => [l.W, l.b])), { ...optim, prefix: "G." });
+  feedInstead(b.graph, [...G_ACTIVATIONS]);
   return { graph: b.graph, section, G, D };
 }
 

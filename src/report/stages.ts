@@ -11,7 +11,7 @@ import { runGmmSweep, writeSweepOutputs, type GmmModelReport, type GmmRun, type 
 import { runMnist, writeMnistOutputs, type MnistConfig, type MnistKResult } from "../experiments/mnist.js";
 import { runVae, VAE_DEFAULTS, type VaeConfig, type VaeEpoch } from "../experiments/vae.js";
 import { covarianceEntry } from "../mixture/covariance.js";
-import { GAN_OPTIM } from "../models/gan.js";
+import { GAN_DROPOUT, GAN_OPTIM } from "../models/gan.js";
 import { nodeCore } from "../core/node.js";
 import { writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
@@ -411,7 +411,7 @@ const ganStage: StageDef<GanStageConfig, GanStageResult> = {
     "Train a GAN on MNIST for 50 epochs; plot the generator's and discriminator's training and test losses per epoch and show samples after epochs 10, 20, 30, 40 and 50.",
   config: (mode, seed) => {
     const m = MODES[mode].gan;
-    return { epochs: m.epochs, batchSize: 128, ...GAN_OPTIM, seed, limit: m.limit, testLimit: m.testLimit };
+    return { epochs: m.epochs, batchSize: 128, ...GAN_OPTIM, dropout: GAN_DROPOUT, seed, limit: m.limit, testLimit: m.testLimit };
   },
   async run(c, ctx) {
     let bar: Progress | null = null;
@@ -447,7 +447,7 @@ const ganStage: StageDef<GanStageConfig, GanStageResult> = {
     };
   },
   commands: (c, dir, threads) => [
-    `${EMLAB} gan --epochs ${c.epochs} --batch-size ${c.batchSize} --lr ${c.lr} --beta1 ${c.beta1} --beta2 ${c.beta2} --seed ${c.seed}${limitFlags(c.limit, c.testLimit)} --threads ${threads} --out ${shellQuote(dir)}`,
+    `${EMLAB} gan --epochs ${c.epochs} --batch-size ${c.batchSize} --lr ${c.lr} --beta1 ${c.beta1} --beta2 ${c.beta2} --dropout ${c.dropout} --seed ${c.seed}${limitFlags(c.limit, c.testLimit)} --threads ${threads} --out ${shellQuote(dir)}`,
   ],
 };
 
