@@ -10,7 +10,7 @@ import { classCoverage } from "../src/compare/coverage.js";
 import { frechetDistance, gaussianStats, type GaussianStats } from "../src/compare/frechet.js";
 import { sharpness } from "../src/compare/sharpness.js";
 import { nearestDistances, quantile } from "../src/compare/memorisation.js";
-import { DEFAULT_CLASSIFIER, runCompare, writeComparison } from "../src/compare/compare.js";
+import { comparisonParagraph, DEFAULT_CLASSIFIER, runCompare, writeComparison } from "../src/compare/compare.js";
 import { generatorModel, initGan } from "../src/models/gan.js";
 import { buildDecoder, initVae } from "../src/models/vae.js";
 import { serialize } from "../src/onnx/index.js";
@@ -138,6 +138,15 @@ test("compare end to end on a small subset: table, paragraph from the numbers, c
   assert.ok(c.models[1].cost.samplerParameters > 1_400_000);
   assert.ok(c.reference.sharpness.nearBinary > 0.7, "MNIST pixels are mostly near-binary");
   assert.ok(c.paragraph.includes(c.models[0].fd.toFixed(2)) && c.paragraph.includes(c.models[1].fd.toFixed(2)));
+  // the coverage verdict: one clause when both models get the same one, else one per model
+  const withCoverage = (vae: [number, number, number], gan: [number, number, number]) => {
+    const d = structuredClone(c);
+    for (const [m, [entropy, modeShare, rarestShare]] of [[d.models[0], vae], [d.models[1], gan]] as const) Object.assign(m.coverage, { entropy, modeShare, rarestShare });
+    return comparisonParagraph(d);
+  };
+  assert.match(withCoverage([2.25, 0.14, 0.06], [2.26, 0.15, 0.06]), /: both produce every digit in roughly even proportions\./);
+  assert.match(withCoverage([2.25, 0.14, 0.06], [1.87, 0.35, 0.02]), /: the VAE produces every digit in roughly even proportions, and the GAN falls below 2\.0 nats/);
+  assert.match(withCoverage([2.1, 0.25, 0.06], [2.2, 0.14, 0.07]), /: the VAE produces every digit but unevenly, and the GAN produces every digit in roughly even/);
   assert.not.ok(c.classifier.cached);
   const files = writeComparison(out, c);
   for (const f of files) assert.ok(existsSync(f));

@@ -384,15 +384,19 @@ export function comparisonParagraph(c: Comparison): string {
   );
   const cov = (m: ModelMetrics) => `${m.name} ${m.coverage.entropy.toFixed(3)} nats (digit ${m.coverage.mode} most common at ${pct(m.coverage.modeShare)}, digit ${m.coverage.rarest} rarest at ${pct(m.coverage.rarestShare)})`;
   // < 2.0 nats: the assignment's bar for "every digit"; a digit above 20 % or below 5 % is uneven (MNIST: 9–11 %)
-  const verdict = (m: ModelMetrics) =>
+  const kind = (m: ModelMetrics) =>
     m.coverage.entropy < 2.0
-      ? `the ${m.name} falls below 2.0 nats, a sign of dropped or over-produced digits`
+      ? "falls below 2.0 nats, a sign of dropped or over-produced digits"
       : m.coverage.modeShare >= 0.2 || m.coverage.rarestShare <= 0.05
-        ? `the ${m.name} produces every digit but unevenly`
-        : `the ${m.name} produces every digit in roughly even proportions`;
+        ? "produces every digit but unevenly"
+        : "produces every digit in roughly even proportions";
+  // one clause when both models get the same verdict ("both produce …"), else one per model
+  const verdicts = kind(vae) === kind(gan)
+    ? `both ${kind(vae).replace(/^produces/, "produce").replace(/^falls/, "fall")}`
+    : `the ${vae.name} ${kind(vae)}, and the ${gan.name} ${kind(gan)}`;
   s.push(
     `Labelled by the GMM Bayes classifier (${c.classifier.covarianceType}, K = ${c.classifier.nComponents}, test error ${pct(c.classifier.testError)}), ` +
-      `the class entropy is ${cov(vae)} and ${cov(gan)}, against ${ref.coverage.entropy.toFixed(2)} for the test set: ${verdict(vae)}, and ${verdict(gan)}.`,
+      `the class entropy is ${cov(vae)} and ${cov(gan)}, against ${ref.coverage.entropy.toFixed(2)} for the test set: ${verdicts}.`,
   );
   const [sharp, blur] = vae.sharpness.meanEntropyBits <= gan.sharpness.meanEntropyBits ? [vae, gan] : [gan, vae];
   s.push(
