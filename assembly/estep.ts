@@ -11,6 +11,18 @@ import { hsumF64x2 } from "./simd";
 
 /** sklearn's guard for empty components (as in mstep.ts): n_k + 10·eps. */
 const NK_EPS: f64 = 10 * f64.EPSILON;
+/**
+ * exp(t) is exactly +0 for t < EXP_ZERO (e^−750 ≈ 2e−326, far below half the smallest
+ * subnormal): such terms of a log-sum-exp are skipped without calling exp, changing no bit.
+ */
+const EXP_ZERO: f64 = -750;
+/**
+ * A row's responsibility r = exp(t) with t < R_SKIP_LOG (r < e^−72 ≈ 5e−32 ≈ eps²) is left out
+ * of the statistics (docs/gmm.md, "Cost"): over n rows it moves Σr by < n·5e−32, far below the
+ * rounding of any component with mass, while on MNIST it skips ~2 of every ~3 non-zero
+ * responsibilities per row — each a full pass over the component's 2·d statistics.
+ */
+const R_SKIP_LOG: f64 = -72;
 
 /** xd[j] = x[j] for one row: f32 → f64, once per row, so the K distance loops read f64 directly. */
 @inline function promoteRow(xd: usize, x: usize, d: i32): void {
@@ -120,7 +132,10 @@ const NK_EPS: f64 = 10 * f64.EPSILON;
   if (m == -Infinity) return m;
   let s: f64 = 0;
   // every exponent ≤ 0 and the largest is exactly 0, so s ∈ [1, K]: its log is safe.
-  for (let c = 0; c < k; c++) s += Math.exp(load<f64>(v + (<usize>c << 3)) - m);
+  for (let c = 0; c < k; c++) {
+    const t = load<f64>(v + (<usize>c << 3)) - m;
+    if (t >= EXP_ZERO) s += Math.exp(t);
+  }
   return m + Math.log(s);
 }
 
@@ -162,16 +177,18 @@ const NK_EPS: f64 = 10 * f64.EPSILON;
 
 /**
  * Row i's part of the fused E-step, from its weighted log-probabilities lp (K): returns log p(x_i).
- * Statistics are shifted by `shift` (K×d f64): sumX += r·(x − c_k), sumX2 += r·(x − c_k)².
+ * Statistics are shifted by `shift` (K×d f64): sumX += r·(x − c_k), sumX2 += r·(x − c_k)², for
+ * every component with r ≥ e^R_SKIP_LOG.
  */
 @inline function finishRow(sumR: usize, sumX: usize, sumX2: usize, shift: usize, lp: usize, xd: usize, d: i32, k: i32): f64 {
   const lse = logSumExpF64(lp, k);
   const rowF64 = <usize>d << 3;
   for (let c = 0; c < k; c++) {
-    // r = exp(log r) ∈ [0, 1]: a component whose responsibility underflowed to exactly 0
-    // adds nothing, so skipping it changes no bit of the statistics.
-    const r = Math.exp(load<f64>(lp + (<usize>c << 3)) - lse);
-    if (r == 0) continue;
+    // r = exp(t) ∈ [0, 1]; below e^R_SKIP_LOG the component gets nothing from this row.
+    // (A NaN t fails the test and reaches the statistics, as it should.)
+    const t = load<f64>(lp + (<usize>c << 3)) - lse;
+    if (t < R_SKIP_LOG) continue;
+    const r = Math.exp(t);
     store<f64>(sumR + (<usize>c << 3), load<f64>(sumR + (<usize>c << 3)) + r);
     const off = <usize>c * rowF64;
     accumulateShiftedRow(sumX + off, sumX2 + off, xd, shift + off, r, d);
@@ -181,7 +198,8 @@ const NK_EPS: f64 = 10 * f64.EPSILON;
 
 /**
  * Fused E-step over n rows of X (f32, row-major n×d) for K diagonal components:
- * per row, weighted log-probabilities, log-sum-exp, responsibilities r_ik, and accumulation
+ * per row, weighted log-probabilities, log-sum-exp, responsibilities r_ik (those below
+ * e^−72 left out: R_SKIP_LOG), and accumulation
  * (+=, caller zeroes) of sumR (K f64), sumX (K×d f64) = Σ r·(x − μ_k), sumX2 (K×d f64) =
  * Σ r·(x − μ_k)²: moments shifted by the means this E-step uses (mstepDiagF64 takes them back
  * as its shift; docs/gmm.md, "Shifted statistics"). Every chunk of rows of one E-step shares
@@ -240,6 +258,20 @@ export function logprobDiagF32(
   }
 }
 
+/** acc[j] += r·x[j] over f64 rows of length d (f64 lanes; each entry as in a scalar loop). */
+@inline function accumulateScaledRow(acc: usize, x: usize, r: f64, d: i32): void {
+  const rv = f64x2.splat(r);
+  let j = 0;
+  for (; j + 2 <= d; j += 2) {
+    const o = <usize>j << 3;
+    v128.store(acc + o, f64x2.add(v128.load(acc + o), f64x2.mul(rv, v128.load(x + o))));
+  }
+  if (j < d) {
+    const o = <usize>j << 3;
+    store<f64>(acc + o, load<f64>(acc + o) + r * load<f64>(x + o));
+  }
+}
+
 /**
  * Sufficient statistics from given responsibilities resp (n×K f64, row-major) — the start
  * of EM from a hard or random assignment. Two passes over X: pass 1 writes outShift (K×d) =
@@ -265,11 +297,7 @@ export function statsFromRespF32(
       const r = load<f64>(ri + (<usize>c << 3));
       if (r == 0) continue;
       store<f64>(mass + (<usize>c << 3), load<f64>(mass + (<usize>c << 3)) + r);
-      const sh = outShift + <usize>c * rowF64;
-      for (let j = 0; j < d; j++) {
-        const o = <usize>j << 3;
-        store<f64>(sh + o, load<f64>(sh + o) + r * load<f64>(xd + o));
-      }
+      accumulateScaledRow(outShift + <usize>c * rowF64, xd, r, d);
     }
   }
   for (let c = 0; c < k; c++) {
