@@ -1,8 +1,9 @@
 // Exercise 2b: train the GAN of src/models/gan.ts on MNIST. Per batch one discriminator step, then
 // one generator step on the same noise (two session.runs; the G step reuses G's activations from
-// the D step, and both draw fresh dropout masks for D when dropout is on); per epoch the mean training losses, the test losses
-// (D on the test images against as many generated ones, G on fresh noise, no updates), loss plots,
-// a checkpoint, and every 10th epoch an 8×8 grid of samples from one fixed set of z. Node only.
+// the D step, and each step draws fresh dropout masks for D when dropout is on); per epoch the
+// mean training losses, the test losses (D on the test images against as many generated ones, G
+// on fixed test noise, no updates), loss plots, a checkpoint, and every 10th epoch an 8×8 grid of
+// samples from one fixed set of z. Node only.
 // Method and numbers: docs/gan.md.
 
 import { existsSync } from "node:fs";

@@ -304,13 +304,14 @@ function vaeBlocks(rec: StageRecord<VaeStageResult>, figs: FigureReader): Block[
 function ganBlocks(rec: StageRecord<GanStageResult>, figs: FigureReader): Block[] {
   const r = rec.result;
   const dir = rec.dir;
-  const c = rec.config as { epochs: number; batchSize: number; lr: number; beta1: number; beta2: number };
+  const c = rec.config as { epochs: number; batchSize: number; lr: number; beta1: number; beta2: number; dropout?: number };
+  const dropout = c.dropout ? `dropout ${c.dropout} after each of D's hidden layers while training; ` : "no dropout; ";
   const blocks: Block[] = [
     {
       kind: "p",
       text:
         `Generator ${r.parameters.G.toLocaleString("en")} and discriminator ${r.parameters.D.toLocaleString("en")} parameters; per batch of ${c.batchSize} one discriminator step, then one generator step ` +
-        `with the non-saturating loss −log D(G(z)); Adam (lr ${c.lr}, β₁ ${c.beta1}, β₂ ${c.beta2}); ${c.epochs} epochs. ` +
+        `on the same noise with the non-saturating loss −log D(G(z)); ${dropout}Adam (lr ${c.lr}, β₁ ${c.beta1}, β₂ ${c.beta2}); ${c.epochs} epochs. ` +
         trainingTime(r.epochs),
     },
   ];
