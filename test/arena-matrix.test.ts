@@ -16,6 +16,7 @@ import { GaussianMixture, type GaussianMixtureOptions } from "../src/mixture/gau
 import { EmThreadPool } from "../src/parallel/em-threads.js";
 import { UserError } from "../src/util/errors.js";
 import { Rng } from "../src/util/rng.js";
+import { idx } from "./twin/idx-file.js";
 
 /** n×d f32 blobs around K centres. */
 function blobs(n: number, d: number, K: number, seed: number): Matrix {
@@ -214,16 +215,5 @@ test("loadMnistInto: the same pixels and labels as loadMnist (limit, plain and .
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** An IDX file of unsigned bytes with these dims and values. */
-function idx(dims: number[], values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + values.length);
-  const v = new DataView(out.buffer);
-  out[2] = 0x08;
-  out[3] = dims.length;
-  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
-  out.set(Array.from(values), 4 + 4 * dims.length);
-  return out;
-}
 
 test.run();

@@ -8,6 +8,7 @@ import { parseIdx } from "../src/data/idx.js";
 import { defaultMnistDir, loadMnist } from "../src/data/mnist.js";
 import { loadData } from "../src/data/datasets.js";
 import { UserError } from "../src/util/errors.js";
+import { idx } from "./twin/idx-file.js";
 
 function userError(fn: () => unknown): string {
   try {
@@ -19,17 +20,6 @@ function userError(fn: () => unknown): string {
   }
   assert.unreachable("expected a UserError");
   return "";
-}
-
-/** An IDX file of unsigned bytes with these dims and values. */
-function idx(dims: number[], values: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + values.length);
-  const v = new DataView(out.buffer);
-  out[2] = 0x08;
-  out[3] = dims.length;
-  dims.forEach((d, i) => v.setUint32(4 + 4 * i, d, false));
-  out.set(Array.from(values), 4 + 4 * dims.length);
-  return out;
 }
 
 test("parseIdx reads big-endian dims and the values (images: magic 2051, labels: 2049)", () => {
