@@ -13,7 +13,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultMnistDir, loadMnist } from "../src/data/mnist.js";
 import { runGan } from "../src/experiments/gan.js";
-import { D_MASKS, dStepGraph, G_ACTIVATIONS, GAN_ARCH, GAN_DROPOUT, gStepGraph, initGan, layerSpecs, toTanhRange, type Params } from "../src/models/gan.js";
+import { dropoutMasks, dStepGraph, G_ACTIVATIONS, GAN_DROPOUT, gStepGraph, initGan, layerSpecs, toTanhRange, type Params } from "../src/models/gan.js";
 import { MaskRng } from "../src/train/dropout.js";
 import { sessionFor, TrainStep } from "../src/onnx/index.js";
 import { batches, epochOrder } from "../src/train/batches.js";
@@ -46,9 +46,7 @@ async function emlabSteps(): Promise<{ wall: number; cpu: number; d: number; g: 
   const t = new Float32Array(2 * BATCH).fill(1, 0, BATCH);
   const z = () => rng.fillNormal(new Float32Array(BATCH * 100)) as Float32Array;
   const maskRng = new MaskRng(3);
-  const widths = GAN_ARCH.discriminator.slice(1, -1);
-  const masks = (rows: number): Record<string, Float32Array> =>
-    DROPOUT > 0 ? Object.fromEntries(D_MASKS.map((m, i) => [m, maskRng.fill(new Float32Array(rows * widths[i]), DROPOUT)])) : {};
+  const masks = (rows: number) => dropoutMasks(maskRng, rows, DROPOUT);
   let done = 0, lastD = 0, lastG = 0, t0 = 0;
   let c0 = process.cpuUsage();
   const warm = 3;

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  D_MASKS, dStepGraph, discriminatorModel, evalGraph, G_ACTIVATIONS, gStepGraph, generatorModel, initGan, layerSpecs, parameterCount, sampleGraph, type Params,
+  D_MASKS, D_MASK_WIDTHS, dropoutMasks, dStepGraph, discriminatorModel, evalGraph, G_ACTIVATIONS, gStepGraph, generatorModel, initGan, layerSpecs, parameterCount, sampleGraph, type Params,
 } from "../src/models/gan.js";
 import { MaskRng } from "../src/train/dropout.js";
 import { runGan, sampleFile, type GanConfig } from "../src/experiments/gan.js";
@@ -27,11 +27,6 @@ function batchData(rng: Rng) {
   return { x, z, t };
 }
 
-/** D's dropout masks for `rows` rows (none when p = 0). */
-function masks(rng: MaskRng, rows: number, p: number): Record<string, Float32Array> {
-  if (p === 0) return {};
-  return Object.fromEntries(D_MASKS.map((m, i) => [m, rng.fill(new Float32Array(rows * [1024, 512, 256][i]), p)]));
-}
 
 const copy = (p: Params): Params => Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.slice()]));
 const params = (step: TrainStep, net: "G" | "D"): Params =>
@@ -73,6 +68,10 @@ test("graphs: the D step outputs only D's state (and G's activations), the G ste
   const gemms = g.graph.nodes.filter((n) => n.opType === "Gemm").length;
   assert.is(gemms, 15);
   assert.is(g.graph.nodes.filter((n) => n.opType === "Tanh" || n.opType === "LeakyRelu").length, 3, "only D's three LeakyRelus");
+  // with dropout, one mask input per hidden layer of D, [rows, width]
+  assert.equal([...D_MASK_WIDTHS], [1024, 512, 256]);
+  const gd = gStepGraph(undefined, { dropout: 0.3 });
+  assert.equal(D_MASKS.map((m) => gd.graph.typeOf(m).shape), [["batch", 1024], ["batch", 512], ["batch", 256]]);
   assert.ok(dOut.length === 4 * 2 * 3 + 1 && dOut.every((o) => /(^|\.)D\./.test(o)), dOut.join(","));
   assert.ok(gOut.length === 4 * 2 * 3 + 1 && gOut.every((o) => /(^|\.)G\./.test(o)), gOut.join(","));
   // G's parameters are inputs of the D step (G's forward is inside it) but get no Adam slot
@@ -93,7 +92,7 @@ for (const dropout of [0, 0.3]) {
 
     const before = await losses(init.G, init.D, x, z);
     const G0 = copy(params(gs, "G"));
-    const out = await ds.run({ x, z, t, ...params(gs, "G"), ...masks(maskRng, 2 * N, dropout) });
+    const out = await ds.run({ x, z, t, ...params(gs, "G"), ...dropoutMasks(maskRng, 2 * N, dropout) });
     if (dropout === 0) assert.ok(Math.abs(Number(out["d.loss"][0]) - before.d) < 1e-4, "d.loss is the loss before the update");
     const D1 = copy(params(ds, "D"));
     assert.ok(maxAbsDiff(D1, init.D) > 0, "D moved");
@@ -104,7 +103,7 @@ for (const dropout of [0, 0.3]) {
     const gBefore = await losses(G0, D1, x, z);
     const acts = Object.fromEntries(G_ACTIVATIONS.map((a) => [a, out[a]]));
     assert.is(acts["G.fake"].length, N * 784);
-    await gs.run({ z, ...acts, ...params(ds, "D"), ...masks(maskRng, N, dropout) });
+    await gs.run({ z, ...acts, ...params(ds, "D"), ...dropoutMasks(maskRng, N, dropout) });
     const G1 = copy(params(gs, "G"));
     assert.ok(maxAbsDiff(G1, G0) > 0, "G moved");
     assert.is(maxAbsDiff(params(ds, "D"), D1), 0, "D untouched by the G step");

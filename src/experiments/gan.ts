@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
 import { loadMnist } from "../data/mnist.js";
 import {
-  D_MASKS, dStepGraph, discriminatorModel, evalGraph, G_ACTIVATIONS, GAN_ARCH, gStepGraph, generatorModel,
+  D_MASK_WIDTHS, dropoutMasks, dStepGraph, discriminatorModel, evalGraph, G_ACTIVATIONS, GAN_ARCH, gStepGraph, generatorModel,
   initGan, layerSpecs, parameterCount, Params, sampleGraph, toTanhRange, type GanOptim,
 } from "../models/gan.js";
 import { runGraph, serialize, sessionFor, TrainStep } from "../onnx/index.js";
@@ -211,11 +211,8 @@ async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: M
   // targets of the D step: n ones (real) then n zeros (generated); the last batch uses a prefix
   const targets = new Float32Array(2 * B);
   // dropout masks of D's hidden layers: 2B rows for the D step, B rows for the G step (prefixes for a short last batch)
-  const widths = GAN_ARCH.discriminator.slice(1, -1);
-  const maskBuf = (rows: number) => widths.map((w) => new Float32Array(rows * w));
+  const maskBuf = (rows: number) => D_MASK_WIDTHS.map((w) => new Float32Array(rows * w));
   const [dMaskBuf, gMaskBuf] = [maskBuf(2 * B), maskBuf(B)];
-  const masks = (bufs: Float32Array[], rows: number): Record<string, Float32Array> =>
-    config.dropout > 0 ? Object.fromEntries(D_MASKS.map((name, i) => [name, maskRng.fill(bufs[i].subarray(0, rows * widths[i]), config.dropout)])) : {};
   const snapshots = new Set(snapshotEpochs(config.epochs));
   const files = { plots: [join(out, "loss-train.svg"), join(out, "loss-test.svg")], samples: [] as string[] };
 
@@ -234,9 +231,9 @@ async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: M
       tgt.fill(1, 0, m).fill(0, m);
       // one z per batch: the D step computes G(z) and hands G's activations to the G step
       const z = noise(zRng, m);
-      const dOut = await t.d.run({ x: batch.x, z, t: tgt, ...t.gParams(), ...masks(dMaskBuf, 2 * m) });
+      const dOut = await t.d.run({ x: batch.x, z, t: tgt, ...t.gParams(), ...dropoutMasks(maskRng, 2 * m, config.dropout, dMaskBuf) });
       const acts = Object.fromEntries(G_ACTIVATIONS.map((a) => [a, dOut[a]]));
-      const gOut = await t.g.run({ z, ...acts, ...t.dParams(), ...masks(gMaskBuf, m) });
+      const gOut = await t.g.run({ z, ...acts, ...t.dParams(), ...dropoutMasks(maskRng, m, config.dropout, gMaskBuf) });
       sumD += Number(dOut["d.loss"][0]);
       sumG += Number(gOut["g.loss"][0]);
       opts.progress?.batch?.(e, batch.index + 1, nBatches);

@@ -9,6 +9,7 @@
 import {
   AdamSection, Builder, Dim, Graph, LinearParams, adam, bceWithLogits, feedInstead, gradients,
 } from "../onnx/index.js";
+import type { MaskRng } from "../train/dropout.js";
 import { torchLinearInit } from "../train/init.js";
 import { Rng } from "../util/rng.js";
 
@@ -30,6 +31,23 @@ export const G_ACTIVATIONS = ["G.act1", "G.act2", "G.act3", "G.fake"] as const;
 
 /** Dropout mask inputs of D's hidden layers while training: [rows,1024], [rows,512], [rows,256]. */
 export const D_MASKS = ["D.mask1", "D.mask2", "D.mask3"] as const;
+
+/** Widths of D's hidden layers, one dropout mask each: [1024, 512, 256]. */
+export const D_MASK_WIDTHS: readonly number[] = GAN_ARCH.discriminator.slice(1, -1);
+
+/**
+ * Fresh dropout masks of D's hidden layers for `rows` rows (D_MASKS[i] → [rows, D_MASK_WIDTHS[i]])
+ * with drop probability p, drawn from `rng`: into prefixes of `bufs` when given (buffers re-used
+ * from step to step, each large enough), else into new arrays. Empty when p = 0 (the training
+ * graphs then have no mask inputs).
+ */
+export function dropoutMasks(rng: MaskRng, rows: number, p: number, bufs?: Float32Array[]): Record<string, Float32Array> {
+  if (!(p > 0)) return {};
+  return Object.fromEntries(D_MASKS.map((name, i) => {
+    const n = rows * D_MASK_WIDTHS[i];
+    return [name, rng.fill(bufs ? bufs[i].subarray(0, n) : new Float32Array(n), p)];
+  }));
+}
 
 /** Options of the training graphs. */
 export interface GanGraphOptions {
@@ -149,8 +167,7 @@ export function discriminatorForward(b: Builder, x: string, D: Layers, masks: re
 /** Declares D's dropout masks as inputs with `rows` rows, when dropout is on. */
 function declareMasks(b: Builder, rows: Dim, dropout: number): string[] {
   if (!(dropout > 0)) return [];
-  const widths = GAN_ARCH.discriminator.slice(1, -1);
-  return D_MASKS.map((m, i) => b.input(m, "float32", [rows, widths[i]]));
+  return D_MASKS.map((m, i) => b.input(m, "float32", [rows, D_MASK_WIDTHS[i]]));
 }
 
 /** Mean over all rows of BCE(logit, t) in stable form, t a constant 0 or 1: [n,1] → scalar. */
