@@ -122,13 +122,7 @@ export function chunkedWorkspace(
   const statsLength = plan.stats.reduce((s, r) => s + r.length, 0);
   const chunkRows = chunkRowsFor(Math.max(1, maxRows), statsLength);
   const maxChunks = Math.max(1, Math.ceil(maxRows / chunkRows));
-  // Each statistic starts on a 16-byte boundary inside its block, as the kernels' v128 loads expect.
-  const statOffsets: number[] = [];
-  let blockBytes = 0;
-  for (const s of plan.stats) {
-    statOffsets.push(blockBytes);
-    blockBytes += align16(s.length * 8);
-  }
+  const { statOffsets, blockBytes } = statsBlockLayout(plan);
   const blocks = core.allocBytes(maxChunks * blockBytes);
   const scratchPtrs = Array.from({ length: runner.threads }, () => core.f64(Math.max(1, plan.scratchLength)).ptr);
   const ll = new Float64Array(maxChunks);
@@ -158,6 +152,17 @@ export function chunkedWorkspace(
     prepare: () => ws.prepare(),
     logprob: (X, n) => ws.logprob(X, n),
   };
+}
+
+/** Where each statistic of `plan` sits in a chunk's block: on a 16-byte boundary, as the kernels' v128 loads expect. */
+export function statsBlockLayout(plan: EstepPlan): { statOffsets: number[]; blockBytes: number } {
+  const statOffsets: number[] = [];
+  let blockBytes = 0;
+  for (const s of plan.stats) {
+    statOffsets.push(blockBytes);
+    blockBytes += align16(s.length * 8);
+  }
+  return { statOffsets, blockBytes };
 }
 
 /** stats[i] = Σ_c block_c[i], summed in chunk order c = 0, 1, … (0 when there are no chunks). */
