@@ -35,7 +35,7 @@ const X = [1.5, -2.0, 0.25, 3.0, 1e-3, 7.0];
 const latin1 = (b: Uint8Array) => String.fromCharCode(...b);
 const hex = (b: Uint8Array) => Array.from(b, (v) => v.toString(16).padStart(2, "0")).join("");
 
-test("the test's .npy builder writes the bytes numpy writes (v1, v2, 1-D headers; float32 data)", () => {
+test("npyHeader writes the bytes numpy writes (v1, v2, 1-D headers; float32 data)", () => {
   assert.is(latin1(npyBytes("<f8", [3, 2], new Uint8Array(0))), NUMPY_V1_F8);
   assert.is(latin1(npyBytes("<f8", [3, 2], new Uint8Array(0), { version: 2 })), NUMPY_V2_F8);
   assert.is(latin1(npyBytes("<f8", [3], new Uint8Array(0))), NUMPY_V1_1D);

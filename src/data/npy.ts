@@ -226,3 +226,29 @@ class PyLiteral {
     return out;
   }
 }
+
+/**
+ * The header bytes np.save writes (numpy 1.24's numpy/lib/format.py): the dict with sorted keys,
+ * blanks for the growth axis to grow to 21 digits, then blanks so that the values start at a
+ * multiple of 64 bytes, and "\n". `descr` is put in quotes unless it is a list (structured).
+ */
+export function npyHeader(descr: string, shape: number[], { version = 1, fortran = false }: { version?: 1 | 2 | 3; fortran?: boolean } = {}): Uint8Array {
+  const shapeRepr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
+  const descrRepr = descr.startsWith("[") ? descr : `'${descr}'`;
+  let dict = `{'descr': ${descrRepr}, 'fortran_order': ${fortran ? "True" : "False"}, 'shape': ${shapeRepr}, }`;
+  if (shape.length > 0) dict += " ".repeat(Math.max(0, 21 - String(shape[fortran ? shape.length - 1 : 0]).length));
+  const text = new TextEncoder().encode(dict);
+  const lenBytes = version === 1 ? 2 : 4;
+  const prefix = MAGIC.length + 2 + lenBytes;
+  // numpy pads by 64 − (unpadded % 64): a full 64 blanks when the unpadded length is a multiple
+  const unpadded = prefix + text.length + 1;
+  const total = unpadded + 64 - (unpadded % 64);
+  const out = new Uint8Array(total).fill(0x20);
+  out.set([...MAGIC, version, 0]);
+  const len = total - prefix;
+  if (version === 1 && len > 0xffff) throw new RangeError(`npyHeader: ${len} header bytes do not fit format 1.0`);
+  for (let i = 0; i < lenBytes; i++) out[MAGIC.length + 2 + i] = Math.floor(len / 2 ** (8 * i)) & 0xff;
+  out.set(text, prefix);
+  out[total - 1] = 0x0a;
+  return out;
+}

@@ -1,33 +1,14 @@
-// The bytes np.save writes, built the way numpy 1.24's numpy/lib/format.py builds them, so the
-// .npy tests need no Python: test/npy.test.ts checks this builder against headers numpy wrote.
+// .npy files for the tests: the product's header writer (src/data/npy.ts, checked against the
+// bytes numpy writes in test/npy.test.ts) followed by raw data bytes, which may disagree with
+// the header on purpose.
+import { npyHeader } from "../../src/data/npy.js";
 
-/**
- * An .npy file: header dict with sorted keys, spare blanks for the growth axis (21 digits), blank
- * padding so that the data start at a multiple of 64, "\n"; then `data` as given (raw bytes).
- */
-export function npyBytes(
-  descr: string,
-  shape: number[],
-  data: Uint8Array,
-  { version = 1, fortran = false }: { version?: 1 | 2 | 3; fortran?: boolean } = {},
-): Uint8Array {
-  const shapeRepr = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(", ")})`;
-  const descrRepr = descr.startsWith("[") ? descr : `'${descr}'`;
-  let header = `{'descr': ${descrRepr}, 'fortran_order': ${fortran ? "True" : "False"}, 'shape': ${shapeRepr}, }`;
-  if (shape.length > 0) header += " ".repeat(21 - String(shape[fortran ? shape.length - 1 : 0]).length);
-  const text = new TextEncoder().encode(header);
-  const lenBytes = version === 1 ? 2 : 4;
-  const hlen = text.length + 1;
-  const pad = 64 - ((8 + lenBytes + hlen) % 64);
-  const total = 8 + lenBytes + hlen + pad;
-  const out = new Uint8Array(total + data.length);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, version, 0]);
-  const len = hlen + pad;
-  for (let i = 0; i < lenBytes; i++) out[8 + i] = (len >>> (8 * i)) & 0xff;
-  out.set(text, 8 + lenBytes);
-  out.fill(0x20, 8 + lenBytes + text.length, total - 1);
-  out[total - 1] = 0x0a;
-  out.set(data, total);
+/** An .npy file: the header np.save writes for (descr, shape), then `data` as given. */
+export function npyBytes(descr: string, shape: number[], data: Uint8Array, opts: { version?: 1 | 2 | 3; fortran?: boolean } = {}): Uint8Array {
+  const head = npyHeader(descr, shape, opts);
+  const out = new Uint8Array(head.length + data.length);
+  out.set(head);
+  out.set(data, head.length);
   return out;
 }
 
