@@ -7,15 +7,8 @@
 // X is f32 row-major n×d; every distance is computed in f64 lanes (each row promoted once):
 // with f32 lanes the rounding of μ and of x − μ broke the 1e-9 monotonicity bound and nearly
 // the 1e-6 agreement with the float64 twin on data with a large common offset (docs/gmm.md).
-import { hsumF64x2 } from "./simd";
+import { hsumF64x2, logSumExpF64, NK_EPS } from "./simd";
 
-/** sklearn's guard for empty components (as in mstep.ts): n_k + 10·eps. */
-const NK_EPS: f64 = 10 * f64.EPSILON;
-/**
- * exp(t) is exactly +0 for t < EXP_ZERO (e^−750 ≈ 2e−326, far below half the smallest
- * subnormal): such terms of a log-sum-exp are skipped without calling exp, changing no bit.
- */
-const EXP_ZERO: f64 = -750;
 /**
  * A row's responsibility r = exp(t) with t < R_SKIP_LOG (r < e^−72 ≈ 5e−32 ≈ eps²) is left out
  * of the statistics (docs/gmm.md, "Cost"): over n rows it moves Σr by < n·5e−32, far below the
@@ -125,20 +118,6 @@ const R_SKIP_LOG: f64 = -72;
   }
 }
 
-/** log Σ_k exp(v_k) for K f64 values at v; −Infinity when every v_k is −Infinity. */
-@inline function logSumExpF64(v: usize, k: i32): f64 {
-  let m = -Infinity;
-  for (let c = 0; c < k; c++) m = Math.max(m, load<f64>(v + (<usize>c << 3)));
-  if (m == -Infinity) return m;
-  let s: f64 = 0;
-  // every exponent ≤ 0 and the largest is exactly 0, so s ∈ [1, K]: its log is safe.
-  for (let c = 0; c < k; c++) {
-    const t = load<f64>(v + (<usize>c << 3)) - m;
-    if (t >= EXP_ZERO) s += Math.exp(t);
-  }
-  return m + Math.log(s);
-}
-
 /**
  * acc[j] += r·(x_j − c_j) and acc2[j] += r·(x_j − c_j)² over one f64 row x and shift c of
  * length d (f64 lanes, scalar tail). x − c is the same subtraction, with the same operands, as
@@ -181,7 +160,7 @@ const R_SKIP_LOG: f64 = -72;
  * every component with r ≥ e^R_SKIP_LOG.
  */
 @inline function finishRow(sumR: usize, sumX: usize, sumX2: usize, shift: usize, lp: usize, xd: usize, d: i32, k: i32): f64 {
-  const lse = logSumExpF64(lp, k);
+  const lse = logSumExpF64(lp, k, 8);
   const rowF64 = <usize>d << 3;
   for (let c = 0; c < k; c++) {
     // r = exp(t) ∈ [0, 1]; below e^R_SKIP_LOG the component gets nothing from this row.

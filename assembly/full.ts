@@ -19,11 +19,10 @@
 // rows: each lane is a sample and no d is special. The last block is zero-padded to a multiple
 // of 8 rows and padded rows get responsibility 0, which is the scalar tail of every loop here.
 
+import { hsumF64x2, LOG_2PI, logSumExpF64, NK_EPS } from "./simd";
+
 const BLOCK: i32 = 64;
 const BLOCK_BYTES: usize = <usize>BLOCK << 3; // stride of one row of a d×BLOCK f64 panel
-const LOG_2PI: f64 = 1.8378770664093453;
-/** sklearn's guard for empty components: nk + 10·eps. */
-const NK_EPS: f64 = 10 * f64.EPSILON;
 
 /** f64 elements of scratch that every kernel of this file needs (d features, k components). */
 export function fullScratchLength(d: i32, k: i32): i32 {
@@ -193,7 +192,7 @@ function mahalanobisBlock(maha: usize, DT: usize, W: usize, nbp: i32, d: i32): v
     const o = <usize>i << 3;
     acc = f64x2.add(acc, f64x2.mul(v128.load(p + o), v128.load(q + o)));
   }
-  return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  return hsumF64x2(acc);
 }
 
 /**
@@ -225,10 +224,10 @@ function rankUpdateBlock(S: usize, RD: usize, DT: usize, nbp: i32, d: i32): void
         c12 = f64x2.add(c12, f64x2.mul(v, y2)); c13 = f64x2.add(c13, f64x2.mul(v, y3));
       }
       const p0 = s0 + (<usize>b << 3), p1 = s1 + (<usize>b << 3);
-      store<f64>(p0, load<f64>(p0) + hsum(c00)); store<f64>(p0, load<f64>(p0, 8) + hsum(c01), 8);
-      store<f64>(p0, load<f64>(p0, 16) + hsum(c02), 16); store<f64>(p0, load<f64>(p0, 24) + hsum(c03), 24);
-      store<f64>(p1, load<f64>(p1) + hsum(c10)); store<f64>(p1, load<f64>(p1, 8) + hsum(c11), 8);
-      store<f64>(p1, load<f64>(p1, 16) + hsum(c12), 16); store<f64>(p1, load<f64>(p1, 24) + hsum(c13), 24);
+      store<f64>(p0, load<f64>(p0) + hsumF64x2(c00)); store<f64>(p0, load<f64>(p0, 8) + hsumF64x2(c01), 8);
+      store<f64>(p0, load<f64>(p0, 16) + hsumF64x2(c02), 16); store<f64>(p0, load<f64>(p0, 24) + hsumF64x2(c03), 24);
+      store<f64>(p1, load<f64>(p1) + hsumF64x2(c10)); store<f64>(p1, load<f64>(p1, 8) + hsumF64x2(c11), 8);
+      store<f64>(p1, load<f64>(p1, 16) + hsumF64x2(c12), 16); store<f64>(p1, load<f64>(p1, 24) + hsumF64x2(c13), 24);
     }
     for (; b < d; b++) {
       const t = DT + <usize>b * BLOCK_BYTES;
@@ -244,10 +243,6 @@ function rankUpdateBlock(S: usize, RD: usize, DT: usize, nbp: i32, d: i32): void
   }
 }
 
-@inline function hsum(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
-
 /**
  * Adds one component's block statistics: Σ r, Σ r·(x − c) and the upper triangle of
  * Σ r·(x − c)(x − c)ᵀ, given DT = x − c and the responsibilities r (nbp, zero on padding).
@@ -258,7 +253,7 @@ function accumulateBlock(
 ): void {
   let rs = f64x2.splat(0);
   for (let i = 0; i < nbp; i += 2) rs = f64x2.add(rs, v128.load(r + (<usize>i << 3)));
-  const mass = hsum(rs);
+  const mass = hsumF64x2(rs);
   if (mass == 0) return;
   store<f64>(sumR, load<f64>(sumR) + mass);
   for (let m = 0; m < d; m++) {
@@ -272,7 +267,7 @@ function accumulateBlock(
       acc = f64x2.add(acc, v);
     }
     const p = sumX + (<usize>m << 3);
-    store<f64>(p, load<f64>(p) + hsum(acc));
+    store<f64>(p, load<f64>(p) + hsumF64x2(acc));
   }
   rankUpdateBlock(S, RD, DT, nbp, d);
 }
@@ -332,12 +327,7 @@ function normalizeBlock(logits: usize, nb: i32, nbp: i32, K: i32): f64 {
       for (let k = 0; k < K; k++) store<f64>(col + ((<usize>(k * BLOCK)) << 3), 0);
       continue;
     }
-    let mx = -Infinity;
-    for (let k = 0; k < K; k++) mx = max(mx, load<f64>(col + ((<usize>(k * BLOCK)) << 3)));
-    let s: f64 = 0;
-    for (let k = 0; k < K; k++) s += Math.exp(load<f64>(col + ((<usize>(k * BLOCK)) << 3)) - mx);
-    // s ≥ 1 (the max term is exp(0)), so the log is finite.
-    const lse = mx + Math.log(s);
+    const lse = logSumExpF64(col, K, BLOCK_BYTES);
     total += lse;
     for (let k = 0; k < K; k++) {
       const p = col + ((<usize>(k * BLOCK)) << 3);

@@ -2,12 +2,10 @@
 // "prepare" kernels that turn parameters into the constants the fused E-step reads.
 // See docs/gmm.md for the derivation of the updates and the guards.
 
-/** 10·eps of f64: added to every n_k so an empty component divides by a positive number. */
-const NK_EPS: f64 = 10 * f64.EPSILON;
+import { LOG_2PI, NK_EPS } from "./simd";
+
 /** Smallest positive normal f64: floor of every variance and weight a kernel divides by or logs (reached only with regCovar = 0). */
 const TINY: f64 = 2.2250738585072014e-308;
-/** log(2π). */
-const LOG_2PI: f64 = 1.8378770664093453;
 
 /**
  * Diagonal M-step from statistics shifted by c = shift (K×d): sumR K, sumX K×d = Σ r·(x − c_k),

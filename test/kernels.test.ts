@@ -15,7 +15,9 @@ const names = Object.keys(KERNELS) as KernelName[];
 for (const [label, path] of [["core.wasm", CORE_WASM_PATH], ["core-mt.wasm", CORE_MT_WASM_PATH]]) {
   test(`${label}: exports exactly the table's kernels (and memory), each with the table's arity`, () => {
     const module = new WebAssembly.Module(readFileSync(path));
-    const functions = WebAssembly.Module.exports(module).filter((e) => e.kind === "function").map((e) => e.name);
+    const all = WebAssembly.Module.exports(module);
+    assert.equal(all.filter((e) => e.kind !== "function").map((e) => e.name), ["memory"], `${label}: exports other than functions`);
+    const functions = all.filter((e) => e.kind === "function").map((e) => e.name);
     const missing = names.filter((n) => !functions.includes(n));
     const unlisted = functions.filter((n) => !(n in KERNELS));
     assert.equal(missing, [], `${label} lacks ${missing.join(", ")}`);
