@@ -116,8 +116,7 @@ export class GaussianMixture {
       const Xr = inArena(X, core) ? X.region : core.putF32(X.data);
       // The E-step always runs in fixed row chunks (chunked.ts), with or without a pool, so the
       // thread count never changes a bit of the fit.
-      const base = entry.workspace(core, K, d);
-      const ws = base.estepPlan ? chunkedWorkspace(base, core, { maxRows: n, runner: pool }) : base;
+      const ws = chunkedWorkspace(entry.workspace(core, K, d), core, { maxRows: n, runner: pool });
       for (let r = 0; r < o.nInit; r++) {
         const resp = initialResponsibilities(o.init, core, Xr, n, d, K, rng);
         ws.statsFromResp(Xr, n, resp);

@@ -5,8 +5,8 @@
 import { inArena, type Matrix } from "../core/matrix.js";
 import type { Core } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
-import { CHUNK_ROWS, chunkRowsFor, runChunk, statsBlockLayout, type EstepJob, type EstepPlan } from "./chunked.js";
-import { covarianceEntry, type CovarianceType, type MixtureWorkspace } from "./covariance.js";
+import { CHUNK_ROWS, chunkRowsFor, runChunk, statsBlockLayout, type EstepJob, type StatsBlockLayout } from "./chunked.js";
+import { covarianceEntry, type CovarianceType, type CovarianceWorkspace } from "./covariance.js";
 
 /** The learned state that scoring and sampling read (a fitted GaussianMixture is one). */
 export interface MixtureParams {
@@ -25,9 +25,11 @@ export class MixtureScorer {
   readonly K: number;
   readonly d: number;
   private readonly core: Core;
-  private readonly ws: MixtureWorkspace;
-  private readonly plan?: EstepPlan;
-  private readonly layout?: { statOffsets: number[]; blockBytes: number; block: number; scratch: number };
+  private readonly ws: CovarianceWorkspace;
+  private readonly layout: StatsBlockLayout;
+  /** Byte address of the statistics block and of the scratch of chunkLogLikelihood's kernel. */
+  private readonly block: number;
+  private readonly scratch: number;
 
   /** Allocates in `core`'s arena (the caller frees it, e.g. with core.scoped around the scorer's use). */
   constructor(model: MixtureParams, core: Core) {
@@ -40,13 +42,9 @@ export class MixtureScorer {
     ws.variances.view().set(model.variances);
     ws.prepare();
     this.ws = ws;
-    this.plan = ws.estepPlan;
-    if (this.plan) {
-      const { statOffsets, blockBytes } = statsBlockLayout(this.plan);
-      const block = core.allocBytes(blockBytes);
-      const scratch = core.f64(Math.max(1, this.plan.scratchLength)).ptr;
-      this.layout = { statOffsets, blockBytes, block, scratch };
-    }
+    this.layout = statsBlockLayout(ws.estepPlan);
+    this.block = core.allocBytes(this.layout.blockBytes);
+    this.scratch = core.f64(Math.max(1, ws.estepPlan.scratchLength)).ptr;
   }
 
   /** log π_k + log N(x_i | θ_k): Float64Array n×K. */
@@ -95,25 +93,24 @@ export class MixtureScorer {
    */
   chunkLogLikelihood(X: Matrix): number {
     this.check(X);
-    const plan = this.plan;
-    const lay = this.layout;
-    if (!plan || !lay) throw new Error(`chunkLogLikelihood: the ${this.K}-component workspace has no E-step plan`);
+    const plan = this.ws.estepPlan;
+    const { blockBytes, statOffsets } = this.layout;
     const core = this.core;
     return core.scoped(() => {
       const Xr = inArena(X, core) ? X.region : core.putF32(X.data);
       // the kernel adds into the block; the statistics are not used, only its return value
-      new Uint8Array(core.memory.buffer, lay.block, lay.blockBytes).fill(0);
+      new Uint8Array(core.memory.buffer, this.block, blockBytes).fill(0);
       const job: EstepJob = {
-        kernel: plan.kernel, args: plan.args, blocksPtr: lay.block, blockBytes: lay.blockBytes, statOffsets: lay.statOffsets,
-        scratchPtrs: [lay.scratch], xPtr: Xr.ptr, rowBytes: this.d * 4, n: X.rows, chunkRows: X.rows, nChunks: 1,
+        kernel: plan.kernel, args: plan.args as Record<string, number>, blocksPtr: this.block, blockBytes, statOffsets,
+        scratchPtrs: [this.scratch], xPtr: Xr.ptr, rowBytes: this.d * 4, n: X.rows, chunkRows: X.rows, nChunks: 1,
       };
-      return runChunk(core.exports, job, 0, lay.scratch);
+      return runChunk(core.exports, job, 0, this.scratch);
     });
   }
 
   /** Rows per chunk of the fit's E-step on n rows (chunked.ts): what sourceLogLikelihood must read at a time. */
   fitChunkRows(n: number): number {
-    return chunkRowsFor(n, this.plan ? this.plan.stats.reduce((s, r) => s + r.length, 0) : 0);
+    return chunkRowsFor(n, this.layout.statsLength);
   }
 
   private check(X: Matrix): void {
