@@ -3,6 +3,7 @@
 // goes) or a file written under a temporary name and renamed when complete.
 import { once } from "node:events";
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
 import { describeFsError } from "../data/csv.js";
 import { HEADER_MODES, type HeaderMode } from "../data/csv-parse.js";
 import { covarianceEntry } from "../mixture/covariance.js";
@@ -74,6 +75,13 @@ export function parseOutFileFlag(raw: unknown, extensions?: readonly string[]): 
   if (raw === undefined) return undefined;
   const path = parseStringFlag("out", raw);
   if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`--out: '${path}' is a directory, expected a file name`);
+  for (let up = dirname(path); ; up = dirname(up)) {
+    if (existsSync(up)) {
+      if (!statSync(up).isDirectory()) throw new UserError(`--out: '${up}' is not a directory`);
+      break;
+    }
+    if (dirname(up) === up) break;
+  }
   if (extensions && !extensions.some((e) => path.toLowerCase().endsWith(e))) {
     throw new UserError(`--out: '${path}' must end in ${extensions.join(" or ")}`);
   }

@@ -4,6 +4,7 @@
 import type { CommandModule } from "yargs";
 import { npyHeader } from "../data/npy.js";
 import { MixtureSampler } from "../mixture/sample.js";
+import { fileError, UserError } from "../util/errors.js";
 import { parseNumberFlag, parseStringFlag } from "./args.js";
 import { f32Text, parseOutFileFlag, readModelFile, rowOutput } from "./data-input.js";
 
@@ -23,7 +24,13 @@ async function handler(a: SampleArgs): Promise<void> {
   const seed = parseNumberFlag("seed", a.seed, { integer: true, min: 0, max: 2 ** 31 - 1 });
   const outFile = parseOutFileFlag(a.out, [".csv", ".npy"]);
   const gm = readModelFile(modelFile);
-  const sampler = new MixtureSampler(gm, seed);
+  let sampler: MixtureSampler;
+  try {
+    sampler = new MixtureSampler(gm, seed);
+  } catch (e) {
+    if (e instanceof UserError) throw fileError(modelFile, null, e.message.replace(/^sample: /, ""));
+    throw e;
+  }
   const d = gm.nFeatures;
   const npy = outFile?.toLowerCase().endsWith(".npy") ?? false;
   const out = rowOutput(outFile);
