@@ -1,5 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { userError } from "./twin/user-error.js";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,21 +9,6 @@ import { CsvReader, type CsvOptions } from "../src/data/csv-parse.js";
 import { loadData } from "../src/data/datasets.js";
 import { openRowSource } from "../src/data/row-source.js";
 import { makeGmmDataset, truthToJson } from "../src/data/make-gmm-dataset.js";
-import { UserError } from "../src/util/errors.js";
-
-/** The UserError message thrown by fn (fails if fn does not throw one). */
-function userError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, UserError);
-    const msg = (e as Error).message;
-    assert.not.match(msg, "\n");
-    return msg;
-  }
-  assert.unreachable("expected a UserError");
-  return "";
-}
 
 test("comma-separated with a header, CRLF and blank trailing lines", () => {
   const m = parseCsv("a,b,c\r\n1,2,3\r\n4.5, -6e-1 ,7\r\n\r\n\n", "x.csv");

@@ -1,28 +1,15 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { userError } from "./twin/user-error.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseNpyHeader } from "../src/data/npy.js";
 import { NpyFileSource, openRowSource, readMatrixFile } from "../src/data/row-source.js";
-import { UserError } from "../src/util/errors.js";
 import { floatBytes, npyBytes } from "./twin/npy-file.js";
 
 const dir = mkdtempSync(join(tmpdir(), "emlab-npy-"));
 const file = (name: string, bytes: Uint8Array) => (writeFileSync(join(dir, name), bytes), join(dir, name));
-
-function userError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, UserError);
-    const msg = (e as Error).message;
-    assert.not.match(msg, "\n");
-    return msg;
-  }
-  assert.unreachable("expected a UserError");
-  return "";
-}
 
 // What numpy 1.24.2 wrote (np.lib.format.write_array) for X = [[1.5, -2.0], [0.25, 3.0], [1e-3, 7.0]]:
 // the headers as bytes (a padded Python dict) and X.astype('<f4')'s data.

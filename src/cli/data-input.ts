@@ -6,6 +6,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { describeFsError } from "../data/csv.js";
 import { HEADER_MODES, type HeaderMode } from "../data/csv-parse.js";
+import { openRowSource, type RowSource } from "../data/row-source.js";
 import { covarianceEntry } from "../mixture/covariance.js";
 import { GaussianMixture } from "../mixture/gaussian-mixture.js";
 import { AtomicFileWriter } from "../util/atomic.js";
@@ -18,6 +19,25 @@ export const HEADER_OPTION = {
   default: "auto",
   describe: `CSV header row: ${HEADER_MODES.join(" | ")} (auto: a first row with a cell that is not a number, or exactly pandas' names 0,1,…,d−1)`,
 } as const;
+
+/** The yargs option of --model (score, predict, sample). */
+export const MODEL_OPTION = {
+  type: "string",
+  demandOption: true,
+  describe: "model file: model.json from emlab gmm --out, or GaussianMixture.toJSON",
+} as const;
+
+/** The yargs option of --data (score, predict). */
+export const MODEL_DATA_OPTION = { type: "string", demandOption: true, describe: "CSV or .npy file with the model's number of columns" } as const;
+
+/** The data file of score and predict as a row source, checked against the model's number of features. */
+export function openModelData(dataFile: string, header: HeaderMode, gm: GaussianMixture, modelFile: string): RowSource {
+  const source = openRowSource(dataFile, { header });
+  if (source.cols !== gm.nFeatures) {
+    throw new UserError(`--data: ${dataFile} has ${source.cols} columns, the model ${modelFile} has ${gm.nFeatures} features`);
+  }
+  return source;
+}
 
 /** --header auto|yes|no. */
 export function parseHeaderFlag(raw: unknown): HeaderMode {

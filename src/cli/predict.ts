@@ -6,11 +6,10 @@
 // data (the labels are written before it).
 import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
-import { openRowSource, type RowSource } from "../data/row-source.js";
+import type { RowSource } from "../data/row-source.js";
 import { MixtureScorer } from "../mixture/scorer.js";
-import { UserError } from "../util/errors.js";
 import { parseStringFlag } from "./args.js";
-import { HEADER_OPTION, parseHeaderFlag, parseOutFileFlag, readModelFile, rowOutput, type RowOutput } from "./data-input.js";
+import { HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, openModelData, parseHeaderFlag, parseOutFileFlag, readModelFile, rowOutput, type RowOutput } from "./data-input.js";
 
 /** Rows per chunk: memory is this many rows of the data (f32) and of K log-probabilities (f64). */
 const PREDICT_CHUNK_ROWS = 8192;
@@ -30,10 +29,7 @@ async function handler(a: PredictArgs): Promise<void> {
   const header = parseHeaderFlag(a.header);
   const outFile = parseOutFileFlag(a.out);
   const gm = readModelFile(modelFile);
-  const source = openRowSource(dataFile, { header });
-  if (source.cols !== gm.nFeatures) {
-    throw new UserError(`--data: ${dataFile} has ${source.cols} columns, the model ${modelFile} has ${gm.nFeatures} features`);
-  }
+  const source = openModelData(dataFile, header, gm, modelFile);
   const core = nodeCore();
   // not core.scoped: it would free the scorer when the async body first awaits
   const mark = core.mark();
@@ -98,8 +94,8 @@ export const predictCommand: CommandModule<{}, PredictArgs> = {
   describe: "label every row of a data file (CSV or .npy) with a saved model's most probable component, in chunks",
   builder: (y) =>
     y
-      .option("model", { type: "string", demandOption: true, describe: "model file: model.json from emlab gmm --out, or GaussianMixture.toJSON" })
-      .option("data", { type: "string", demandOption: true, describe: "CSV or .npy file with the model's number of columns" })
+      .option("model", MODEL_OPTION)
+      .option("data", MODEL_DATA_OPTION)
       .option("header", HEADER_OPTION)
       .option("proba", { type: "boolean", default: false, describe: "also the responsibilities p(k | x) of each row" })
       .option("json", { type: "boolean", default: false, describe: 'one JSON document: {"labels": [...]} (and "proba": [[...], ...])' })

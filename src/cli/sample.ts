@@ -6,7 +6,7 @@ import { npyHeader } from "../data/npy.js";
 import { MixtureSampler } from "../mixture/sample.js";
 import { fileError, UserError } from "../util/errors.js";
 import { parseNumberFlag, parseStringFlag } from "./args.js";
-import { f32Text, parseOutFileFlag, readModelFile, rowOutput } from "./data-input.js";
+import { f32Text, MODEL_OPTION, parseOutFileFlag, readModelFile, rowOutput } from "./data-input.js";
 
 /** Rows drawn and written at a time. */
 const SAMPLE_CHUNK_ROWS = 8192;
@@ -63,7 +63,7 @@ export const sampleCommand: CommandModule<{}, SampleArgs> = {
   describe: "draw rows from a saved model (model.json) into CSV or .npy",
   builder: (y) =>
     y
-      .option("model", { type: "string", demandOption: true, describe: "model file: model.json from emlab gmm --out, or GaussianMixture.toJSON" })
+      .option("model", MODEL_OPTION)
       .option("n", { type: "string", demandOption: true, describe: "rows to draw (integer ≥ 1)" })
       .option("seed", { type: "string", default: "1", describe: "random seed (integer ≥ 0); the same seed gives the same rows" })
       .option("out", { type: "string", describe: "FILE.csv or FILE.npy (float32); default: CSV on stdout" })

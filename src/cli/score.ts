@@ -5,11 +5,9 @@
 // the pass over the rows; output at the end.
 import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
-import { openRowSource } from "../data/row-source.js";
 import { MixtureScorer, sourceLogLikelihood } from "../mixture/scorer.js";
-import { UserError } from "../util/errors.js";
 import { parseStringFlag } from "./args.js";
-import { HEADER_OPTION, parseHeaderFlag, readModelFile } from "./data-input.js";
+import { HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, openModelData, parseHeaderFlag, readModelFile } from "./data-input.js";
 
 interface ScoreArgs {
   model: string;
@@ -23,10 +21,7 @@ async function handler(a: ScoreArgs): Promise<void> {
   const dataFile = parseStringFlag("data", a.data);
   const header = parseHeaderFlag(a.header);
   const gm = readModelFile(modelFile);
-  const source = openRowSource(dataFile, { header });
-  if (source.cols !== gm.nFeatures) {
-    throw new UserError(`--data: ${dataFile} has ${source.cols} columns, the model ${modelFile} has ${gm.nFeatures} features`);
-  }
+  const source = openModelData(dataFile, header, gm, modelFile);
   const core = nodeCore();
   const { n, logLikelihood } = core.scoped(() => sourceLogLikelihood(new MixtureScorer(gm, core), source));
   const result = {
@@ -51,8 +46,8 @@ export const scoreCommand: CommandModule<{}, ScoreArgs> = {
   describe: "log-likelihood of a data file (CSV or .npy) under a saved model (model.json), read in chunks",
   builder: (y) =>
     y
-      .option("model", { type: "string", demandOption: true, describe: "model file: model.json from emlab gmm --out, or GaussianMixture.toJSON" })
-      .option("data", { type: "string", demandOption: true, describe: "CSV or .npy file with the model's number of columns" })
+      .option("model", MODEL_OPTION)
+      .option("data", MODEL_DATA_OPTION)
       .option("header", HEADER_OPTION)
       .option("json", { type: "boolean", default: false, describe: 'print one JSON document: {"n", "nll", "meanLogLikelihood", "data", "model"}' })
       .example("$0 score --model out/gmm/model.json --data data/gmm_dataset.csv", "NLL of the data the model was fitted on (equals the fit's)")
