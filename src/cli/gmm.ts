@@ -12,7 +12,7 @@ import { displayPath, loadData } from "../data/datasets.js";
 import { loadMnistInto } from "../data/mnist.js";
 import { nonConvergedWarning, parametersMarkdown, runGmmSweep, sweepJson, sweepTable, writeSweepOutputs, type GmmSweepConfig } from "../experiments/gmm-sweep.js";
 import type { HeaderMode } from "../data/csv-parse.js";
-import type { InputInfo } from "../data/row-source.js";
+import { describeInput, type InputInfo } from "../data/row-source.js";
 import type { CovarianceType, InitMethod } from "../mixture/gaussian-mixture.js";
 import { UserError } from "../util/errors.js";
 import { acquireOutLock } from "../util/lock.js";
@@ -121,7 +121,8 @@ async function handler(a: GmmArgs): Promise<void> {
     process.stdout.write(JSON.stringify(sweepJson(result)) + "\n");
     return;
   }
-  process.stdout.write(`${data.source}: n = ${X.rows}, d = ${X.cols}, ${config.covarianceType} covariance\n\n`);
+  const read = data.input ? ` (${describeInput(data.input)})` : "";
+  process.stdout.write(`${data.source}: n = ${X.rows}, d = ${X.cols}${read}, ${config.covarianceType} covariance\n\n`);
   process.stdout.write(sweepTable(result.runs, result.chosenK) + "\n");
   process.stdout.write(parametersMarkdown(result) + "\n");
   process.stdout.write(files.map((f) => `wrote ${f}`).join("\n") + "\n");

@@ -5,6 +5,7 @@
 // the pass over the rows; output at the end.
 import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
+import { describeInput } from "../data/row-source.js";
 import { MixtureScorer, sourceLogLikelihood } from "../mixture/scorer.js";
 import { parseStringFlag } from "./args.js";
 import { HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, openModelData, parseHeaderFlag, readModelFile } from "./data-input.js";
@@ -36,7 +37,7 @@ async function handler(a: ScoreArgs): Promise<void> {
     return;
   }
   process.stdout.write(
-    `${dataFile}: n = ${n}, d = ${source.cols}; model ${modelFile} (K = ${gm.weights.length}, ${gm.covarianceType})\n` +
+    `${dataFile}: n = ${n}, d = ${source.cols} (${describeInput(source.info)}); model ${modelFile} (K = ${gm.weights.length}, ${gm.covarianceType})\n` +
       `NLL ${result.nll}\nmean log-likelihood per row ${result.meanLogLikelihood}\n`,
   );
 }

@@ -35,6 +35,14 @@ export interface RowSource {
   chunks(maxRows: number): Generator<RowChunk>;
 }
 
+/** How a file was read, in words for text output: "header line 1: cell 1 'x1' is not a number". */
+export function describeInput(info: InputInfo): string {
+  if (info.format === "npy") return `.npy ${info.dtype}, format ${info.version}`;
+  const h = info.header;
+  const header = h.line === null ? `no header: ${h.reason}` : `header line ${h.line}: ${h.reason}`;
+  return `${info.separator}-separated, ${header}${info.indexColumn ? ", pandas' index column skipped" : ""}`;
+}
+
 /** Bytes read from a file per system call. */
 const BLOCK_BYTES = 1 << 20;
 
