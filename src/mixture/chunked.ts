@@ -139,7 +139,7 @@ export function chunkedWorkspace(
       xPtr: X.ptr, rowBytes, n, chunkRows, nChunks,
     };
     runner.run(job, ll);
-    reduceBlocks(core, stats, blocks, blockBytes, offsets, nChunks);
+    reduceChunkBlocks(stats, new Float64Array(core.memory.buffer, blocks, (nChunks * blockBytes) / 8), blockBytes / 8, offsets, nChunks);
     let total = 0;
     for (let c = 0; c < nChunks; c++) total += ll[c];
     return total;
@@ -147,6 +147,7 @@ export function chunkedWorkspace(
   return {
     K: ws.K, d: ws.d, weights: ws.weights, means: ws.means, variances: ws.variances,
     statsFromResp: (X, n, resp) => ws.statsFromResp(X, n, resp),
+    addRespStats: (X, n, resp) => ws.addRespStats(X, n, resp),
     estep,
     mstep: (regCovar) => ws.mstep(regCovar),
     prepare: () => ws.prepare(),
@@ -161,6 +162,7 @@ export interface StatsBlockLayout {
   statsLength: number;
   /** Byte offset of each statistic inside a block, by parameter name, and in declared order. */
   statOffsets: Record<string, number>;
+  /** Offset of each statistic inside a block in f64 elements, in declared order. */
   offsets: number[];
   blockBytes: number;
 }
@@ -174,27 +176,29 @@ export function statsBlockLayout(plan: AnyEstepPlan): StatsBlockLayout {
   let blockBytes = 0;
   stats.forEach((r, i) => {
     statOffsets[statNames[i]] = blockBytes;
-    offsets.push(blockBytes);
+    offsets.push(blockBytes / 8);
     blockBytes += align16(r.length * 8);
   });
   return { stats, statsLength: stats.reduce((sum, r) => sum + r.length, 0), statOffsets, offsets, blockBytes };
 }
 
-/** stats[i] = Σ_c block_c[i], summed in chunk order c = 0, 1, … (0 when there are no chunks). */
-function reduceBlocks(
-  core: Core, stats: Region<Float64Array>[], blocks: number, blockBytes: number, statOffsets: number[], nChunks: number,
-): void {
-  const buf = core.memory.buffer;
+/**
+ * stats[i] = Σ_c block_c[i], summed in chunk order c = 0, 1, … (0 when there are no chunks):
+ * block c starts at src[c·stride], statistic i at offset offsets[i] (all in f64 elements) inside
+ * it. The one reduction of per-chunk statistics, whichever memory the blocks are in.
+ */
+export function reduceChunkBlocks(stats: Region<Float64Array>[], src: Float64Array, stride: number, offsets: number[], nChunks: number): void {
   stats.forEach((s, i) => {
     const dst = s.view();
     if (nChunks === 0) {
       dst.fill(0);
       return;
     }
-    dst.set(new Float64Array(buf, blocks + statOffsets[i], s.length));
+    const o = offsets[i];
+    dst.set(src.subarray(o, o + s.length));
     for (let c = 1; c < nChunks; c++) {
-      const src = new Float64Array(buf, blocks + c * blockBytes + statOffsets[i], s.length);
-      for (let j = 0; j < dst.length; j++) dst[j] += src[j];
+      const at = c * stride + o;
+      for (let j = 0; j < dst.length; j++) dst[j] += src[at + j];
     }
   });
 }
