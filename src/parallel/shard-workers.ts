@@ -1,0 +1,207 @@
+// The rows of a file as shards on worker threads (shards.ts's RowShards): each thread — the
+// calling one and threads − 1 workers — has its own instance of build/core.wasm, with its own
+// memory, and reads the chunks it claims straight from the file into that memory by position
+// (row-file.ts). No memory is shared but a small results buffer, so neither the data nor the
+// thread count is bound to one 4 GiB WebAssembly memory: a thread holds one chunk at a time.
+// A pass posts a task (shards.ts's CHUNK_OPS: plain data) to the workers, the calling thread
+// runs chunks too, then waits for the last one (claims.ts), so fit() stays synchronous. Chunk
+// c's result lands in its own slot, whoever ran it, and the caller reduces the slots in chunk
+// order: the thread count changes no bit. Memory: docs/scale.md. Node only.
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { CORE_WASM_PATH } from "../core/node.js";
+import { loadCoreSync, type Core } from "../core/wasm.js";
+import type { RowFileLayout } from "../data/row-file.js";
+import { RowFileReader } from "../data/row-file.js";
+import { passRange, prepareTask, type ChunkTask, type PassShape, type RowShards } from "../mixture/shards.js";
+import { UserError } from "../util/errors.js";
+import {
+  chunksByThread, claimChunks, drainErrors, failPass, MAX_CLAIMS, newControl, openPass, passFailed, readyCount,
+  waitDone, workerError,
+} from "./claims.js";
+
+const WORKER_URL = new URL("./shard-worker.js", import.meta.url);
+
+/** A pass as posted to the workers. */
+export interface PassMessage {
+  type: "pass";
+  gen: number;
+  task: ChunkTask;
+  chunkRows: number;
+  stride: number;
+  from: number;
+  to: number;
+  /** Where chunk from + i writes its result: at i·stride f64. */
+  results: SharedArrayBuffer;
+}
+
+/** Messages from the pool to a worker. */
+export type ShardWorkerMessage =
+  | { type: "init"; module: WebAssembly.Module; layout: RowFileLayout; control: SharedArrayBuffer; thread: number; errors: MessagePort }
+  | PassMessage;
+
+/** A worker's failure, as it posts it on its error port. */
+export interface ShardWorkerError {
+  name: string;
+  message: string;
+}
+
+/** Options of ShardPool. */
+export interface ShardPoolOptions {
+  /** Threads that read and run chunks, the calling thread included (default: os.availableParallelism()). */
+  threads?: number;
+}
+
+/**
+ * The n×d rows of a binary row file (row-file.ts's layout: .npy, raw float32, a CSV's float32
+ * copy) as RowShards: GaussianMixture.fit(pool) fits them streamed, with the in-memory fit's
+ * bits. Call close() when done (the workers are unref'd: a forgotten pool does not keep Node alive).
+ */
+export class ShardPool implements RowShards {
+  readonly layout: RowFileLayout;
+  readonly threads: number;
+  private readonly here: ThreadState;
+  private readonly workers: Worker[] = [];
+  private readonly errorPorts: MessagePort[] = [];
+  private readonly control: Int32Array;
+  private results = new SharedArrayBuffer(8);
+  private gen = 0;
+  private closed = false;
+
+  constructor(layout: RowFileLayout, { threads = availableParallelism() }: ShardPoolOptions = {}) {
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads must be an integer ≥ 1, got ${threads}`);
+    this.layout = layout;
+    this.threads = threads;
+    const module = new WebAssembly.Module(readFileSync(CORE_WASM_PATH));
+    this.control = newControl(threads);
+    this.here = new ThreadState(loadCoreSync(module), layout, this.control, 0);
+    for (let t = 1; t < threads; t++) {
+      const w = new Worker(WORKER_URL);
+      // A worker's error also comes through its error port and FAILED; without this listener it
+      // would be rethrown on this thread as an unhandled 'error' event.
+      w.on("error", () => {});
+      w.unref();
+      const { port1, port2 } = new MessageChannel();
+      port1.unref();
+      const init: ShardWorkerMessage = { type: "init", module, layout, control: this.control.buffer as SharedArrayBuffer, thread: t, errors: port2 };
+      w.postMessage(init, [port2]);
+      this.workers.push(w);
+      this.errorPorts.push(port1);
+    }
+  }
+
+  get n(): number {
+    return this.layout.rows;
+  }
+
+  get d(): number {
+    return this.layout.cols;
+  }
+
+  map(task: ChunkTask, shape: PassShape): Float64Array {
+    if (this.closed) throw new Error("ShardPool: map after close");
+    const { from, to } = passRange(this.n, shape);
+    const count = to - from;
+    if (count > MAX_CLAIMS) throw new RangeError(`ShardPool: ${count} chunks in one pass, at most ${MAX_CLAIMS}`);
+    const bytes = count * shape.stride * 8;
+    if (this.results.byteLength < bytes) this.results = new SharedArrayBuffer(bytes);
+    drainErrors(this.errorPorts);
+    this.gen = (this.gen % 0x7fff) + 1;
+    openPass(this.control, this.gen);
+    const pass: PassMessage = { type: "pass", gen: this.gen, task, chunkRows: shape.chunkRows, stride: shape.stride, from, to, results: this.results };
+    for (const w of this.workers) w.postMessage(pass);
+    let own: unknown;
+    try {
+      own = this.here.run(pass);
+    } finally {
+      // Even when this thread failed: the results buffer must not be reused while workers write.
+      waitDone(this.control, count, "ShardPool");
+    }
+    if (own !== undefined) throw own;
+    if (passFailed(this.control)) {
+      const e = workerError<ShardWorkerError>(this.errorPorts) ?? { name: "Error", message: "a chunk failed in a worker thread" };
+      throw e.name === "UserError" ? new UserError(e.message) : new Error(`shard worker failed: ${e.message}`);
+    }
+    return new Float64Array(this.results, 0, count * shape.stride);
+  }
+
+  /**
+   * Resolves when every worker is ready. Never needed for correctness (the calling thread runs
+   * whatever chunks the workers have not claimed), only to be sure that the workers take part
+   * from the first pass, as a test of the split wants.
+   */
+  async ready(): Promise<void> {
+    while (readyCount(this.control) < this.threads - 1) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /** Chunks each thread has run so far (index 0: the calling thread). */
+  chunksByThread(): number[] {
+    return chunksByThread(this.control, this.threads);
+  }
+
+  /** Terminate the workers and close the calling thread's file. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const port of this.errorPorts) port.close();
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/**
+ * One thread's part: its Core and the file. run(pass) reads and runs the chunks it claims and
+ * returns the first error it hit (undefined if none), once no chunk of the pass is left.
+ */
+export class ThreadState {
+  private readonly core: Core;
+  private readonly layout: RowFileLayout;
+  private readonly control: Int32Array;
+  private readonly thread: number;
+
+  constructor(core: Core, layout: RowFileLayout, control: Int32Array, thread: number) {
+    this.core = core;
+    this.layout = layout;
+    this.control = control;
+    this.thread = thread;
+  }
+
+  run(pass: PassMessage): unknown {
+    const { core, layout } = this;
+    const d = layout.cols;
+    const results = new Float64Array(pass.results);
+    const count = pass.to - pass.from;
+    return core.scoped(() => {
+      let reader: RowFileReader | undefined;
+      let runOne: ((i: number) => void) | undefined;
+      let error: unknown;
+      try {
+        const run = prepareTask(core, pass.task);
+        const X = core.f32(pass.chunkRows * d);
+        const file = (reader = new RowFileReader(layout));
+        runOne = (i) => {
+          const c = pass.from + i;
+          const first = c * pass.chunkRows;
+          const rows = Math.min(pass.chunkRows, layout.rows - first);
+          file.readRows(first, rows, X.view().subarray(0, rows * d), false);
+          // the SIMD check; the reader names the value when there is one
+          const bad = core.call("firstNonFiniteF32", { x: X.ptr, n: rows * d });
+          if (bad >= 0) throw file.nonFiniteError(first, bad);
+          const chunk = { ptr: X.ptr, length: rows * d, view: () => X.view().subarray(0, rows * d) };
+          run({ X: chunk, rows, first }, results.subarray(i * pass.stride, (i + 1) * pass.stride));
+        };
+      } catch (e) {
+        // this thread cannot run chunks (its core or the file failed): the pass fails, the others stop
+        failPass(this.control);
+        error = e;
+      }
+      try {
+        // after a failed preparation FAILED is set: the chunks this thread claims are only counted
+        const first = claimChunks(this.control, pass.gen, count, this.thread, runOne ?? (() => {}));
+        return error ?? first;
+      } finally {
+        reader?.close();
+      }
+    });
+  }
+}
