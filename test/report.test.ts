@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { canonicalJson } from "../src/report/canonical.js";
-import { safeSvg } from "../src/report/content.js";
+import { safeSvg } from "../src/report/blocks.js";
 import { inlineHtml } from "../src/report/html.js";
 import { escapeMarkdown } from "../src/report/markdown.js";
 import { escapeHtml, markdownSections, markdownToHtml } from "../src/report/md-to-html.js";
