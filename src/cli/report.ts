@@ -8,7 +8,7 @@ import type { Mode } from "../report/stage.js";
 import { STAGE_IDS } from "../report/stages/index.js";
 import { UserError } from "../util/errors.js";
 import { acquireOutLock } from "../util/lock.js";
-import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { parseChoice, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 interface ReportArgs {
   out: string;
@@ -27,9 +27,7 @@ export function parseOnly(raw: unknown): string[] {
   const text = parseStringFlag("only", raw);
   const ids = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (ids.length === 0) throw new UserError(`--only: '${text}' names no stage (use e.g. 1a,1b or 2a,2b,2c)`);
-  for (const id of ids) {
-    if (!STAGE_IDS.includes(id)) throw new UserError(`--only: unknown stage '${id}' (stages: ${STAGE_IDS.join(", ")})`);
-  }
+  for (const id of ids) parseChoice("only", id, STAGE_IDS);
   return STAGE_IDS.filter((id) => ids.includes(id));
 }
 

@@ -3,7 +3,7 @@
 import type { CommandModule } from "yargs";
 import { runVae, vaeSummary, VAE_DEFAULTS, type VaeConfig, type VaeRun } from "../experiments/vae.js";
 import { acquireOutLock } from "../util/lock.js";
-import { progress } from "../util/progress.js";
+import { tickBars } from "../util/progress.js";
 import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 interface VaeArgs {
@@ -68,7 +68,19 @@ export const vaeCommand: CommandModule<{}, VaeArgs> = {
     const config = vaeConfig(a);
     const out = parseOutFlag(a.out);
     acquireOutLock(out, "vae");
-    const run = await runVae(config, { out, resume: a.resume, progress });
+    const bars = tickBars();
+    let run;
+    try {
+      run = await runVae(config, {
+        out,
+        resume: a.resume,
+        onProgress: (e) => {
+          if (e.kind === "tick") bars.tick(e);
+        },
+      });
+    } finally {
+      bars.stop();
+    }
     if (a.json) {
       process.stdout.write(JSON.stringify(vaeSummary(run)) + "\n");
       return;

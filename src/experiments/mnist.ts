@@ -1,7 +1,8 @@
 // Exercise 1b: the GMM Bayes classifier on MNIST, swept over K. Loads the train and test
 // splits, optionally projects both on the training set's top principal components, fits one
 // classifier per K (the ten class mixtures on worker threads) and records test and train error,
-// the confusion matrix of the best K and the misclassified test digits. Node only.
+// the confusion matrix of the best K and the misclassified test digits; runMnist (the run
+// contract, ./contract.ts) writes them into its output directory. Node only.
 import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
 import { nodeCore } from "../core/node.js";
@@ -11,8 +12,11 @@ import type { CovarianceType, InitMethod } from "../mixture/gaussian-mixture.js"
 import { classFitPool, fitBayesParallel } from "../classify/fit-parallel.js";
 import { lineChart, heatmap } from "../plot/svg.js";
 import { imageGrid } from "../plot/png.js";
+import { defaultThreads } from "../parallel/pool.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
+import { kRange } from "../util/k-list.js";
+import type { RunOptions, Tick, UnitDone } from "./contract.js";
 
 /** Everything a run depends on (all of it is echoed into results.json). */
 export interface MnistConfig {
@@ -34,6 +38,32 @@ export interface MnistConfig {
   mnistDir?: string;
   threads: number;
 }
+
+/** Defaults of a run (Exercise 1b's sweep); regCovar and nInit follow the policies below. */
+export const MNIST_DEFAULTS: Readonly<Omit<MnistConfig, "regCovar" | "nInit" | "limit" | "testLimit" | "mnistDir">> = {
+  ks: kRange(1, 10),
+  pca: 50,
+  covarianceType: "diag",
+  seed: 1,
+  init: "kmeans++",
+  maxIter: 500,
+  tol: 1e-5,
+  threads: defaultThreads(),
+};
+
+/** regCovar default: PCA features have variances ≫ 1e-6; raw pixels (pca 0) have constant, zero-variance borders. */
+export function defaultRegCovar(pca: number): number {
+  return pca > 0 ? 1e-6 : 1e-2;
+}
+
+/** nInit default: a second start costs little with diagonal covariances and lowers the error
+ * (~0.2 points at PCA 20, docs/mnist.md); a full-covariance fit costs ~d× more, so one start. */
+export function defaultNInit(covarianceType: CovarianceType): number {
+  return covarianceType === "full" ? 1 : 2;
+}
+
+/** Progress: a tick per fitted class mixture (over all K), a unit per finished K with its errors. */
+export type MnistEvent = Tick | UnitDone<MnistKResult>;
 
 /** One K of the sweep; errors are fractions, `seconds` is the wall time of fit + test scoring. */
 export interface MnistKResult {
@@ -90,11 +120,17 @@ function checkClassCounts(labels: Uint8Array, maxK: number, limit: number | unde
   }
 }
 
-/** Run the sweep; `onProgress(done, total, info)` counts fitted class mixtures over all K. */
-export async function runMnist(
-  config: MnistConfig,
-  onProgress?: (done: number, total: number, info: string) => void,
-): Promise<MnistRun> {
+/** Run the sweep and write its outputs (writeMnistOutputs) into `opts.out`. */
+export async function runMnist(config: MnistConfig, opts: RunOptions<MnistEvent>): Promise<MnistRun & { files: string[] }> {
+  const run = await sweepMnist(config, opts.onProgress);
+  return { ...run, files: writeMnistOutputs(opts.out, run) };
+}
+
+/** The sweep, without writing anything. */
+async function sweepMnist(config: MnistConfig, onProgress: ((e: MnistEvent) => void) | undefined): Promise<MnistRun> {
+  const total = config.ks.length * DIGITS;
+  const tick = (done: number, info: string) => onProgress?.({ kind: "tick", label: "class mixtures", done, total, info });
+  tick(0, "");
   nodeCore();
   const train = loadMnist("train", { dir: config.mnistDir, limit: config.limit });
   const test = loadMnist("test", { dir: config.mnistDir, limit: config.testLimit });
@@ -113,7 +149,6 @@ export async function runMnist(
   }
   const pcaSeconds = (performance.now() - t0) / 1000;
 
-  const total = config.ks.length * DIGITS;
   const results: MnistKResult[] = [];
   const predictions: Int32Array[] = [];
   const pool = classFitPool(Math.max(1, Math.min(config.threads, DIGITS)));
@@ -133,13 +168,14 @@ export async function runMnist(
           tol: config.tol,
           seed: config.seed,
         },
-        { pool, onClassDone: (done) => onProgress?.(i * DIGITS + done, total, `K=${k}`) },
+        { pool, onClassDone: (done) => tick(i * DIGITS + done, `K=${k}`) },
       );
       const testPred = clf.predict(Xtest);
       const seconds = (performance.now() - start) / 1000;
       const trainPred = clf.predict(Xtrain);
       predictions.push(testPred);
       results.push({ k, testError: errorRate(test.labels, testPred), trainError: errorRate(train.labels, trainPred), seconds });
+      onProgress?.({ kind: "unit", done: results.length, total: config.ks.length, record: results[results.length - 1] });
     }
   } finally {
     await pool.close();

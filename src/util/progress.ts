@@ -35,3 +35,36 @@ export function progress(label: string, total: number): Progress {
     },
   };
 }
+
+/** What a progress bar is driven by: `done` of `total` in the unit named `label`. */
+export interface BarTick {
+  label: string;
+  done: number;
+  total: number;
+  info?: string;
+}
+
+/**
+ * Bars for a stream of ticks: a bar opens at a label's first tick (`make(label, total)`), moves
+ * with each tick and closes when it completes or another label starts; `stop()` closes it early.
+ */
+export function tickBars(make: (label: string, total: number) => Progress = progress): { tick(e: BarTick): void; stop(): void } {
+  let bar: Progress | null = null;
+  let current = "";
+  const stop = () => {
+    bar?.stop();
+    bar = null;
+  };
+  return {
+    tick(e) {
+      if (bar && e.label !== current) stop();
+      if (!bar) {
+        bar = make(e.label, e.total);
+        current = e.label;
+      }
+      bar.update(e.done, e.info);
+      if (e.done === e.total) stop();
+    },
+    stop,
+  };
+}

@@ -1,7 +1,7 @@
 // Stage 2c: the VAE against the GAN, measured the same way for both (src/compare/compare.ts),
 // on the models stages 2a and 2b trained into --out.
 import { join } from "node:path";
-import { DEFAULT_CLASSIFIER, comparisonTable, runCompare, writeComparison, type CompareConfig, type Comparison } from "../../compare/compare.js";
+import { COMPARE_DEFAULTS, comparisonTable, runCompare, type CompareConfig, type Comparison } from "../../compare/compare.js";
 import { pct, type Block } from "../blocks.js";
 import { EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
 import { ganStage, type GanStageConfig } from "./gan.js";
@@ -28,7 +28,7 @@ export interface CompareStageResult {
 
 /** The sizes per mode; undefined limit = the whole MNIST split. */
 const SETTINGS: Record<Mode, { samples: number; classifierK: number; limit?: number; testLimit?: number }> = {
-  full: { samples: 10000, classifierK: DEFAULT_CLASSIFIER.nComponents },
+  full: { samples: COMPARE_DEFAULTS.samples, classifierK: COMPARE_DEFAULTS.classifier.nComponents },
   quick: { samples: 1000, classifierK: 5, limit: 3000, testLimit: 2000 },
   tiny: { samples: 200, classifierK: 2, limit: 1000, testLimit: 300 },
 };
@@ -46,9 +46,9 @@ export const compareStage: Stage<CompareStageConfig, CompareStageResult> = {
     return {
       samples: m.samples,
       seed,
-      pca: 50,
+      pca: COMPARE_DEFAULTS.pca,
       // the CLI's labelling classifier (its own fixed seed), so `emlab compare` reproduces this stage
-      classifier: { ...DEFAULT_CLASSIFIER, nComponents: m.classifierK },
+      classifier: { ...COMPARE_DEFAULTS.classifier, nComponents: m.classifierK },
       limit: m.limit,
       testLimit: m.testLimit,
       inputs: { vae: vaeStage.config(mode, seed), gan: ganStage.config(mode, seed) },
@@ -69,7 +69,6 @@ export const compareStage: Stage<CompareStageConfig, CompareStageResult> = {
     const config: CompareConfig = {
       vae: join(ctx.out, vaeStage.dirName),
       gan: join(ctx.out, ganStage.dirName),
-      out: ctx.dir,
       samples: c.samples,
       seed: c.seed,
       pca: c.pca,
@@ -78,8 +77,7 @@ export const compareStage: Stage<CompareStageConfig, CompareStageResult> = {
       testLimit: c.testLimit,
       threads: ctx.threads,
     };
-    const cmp = await runCompare(config, (stage) => ctx.log(stage));
-    writeComparison(ctx.dir, cmp);
+    const { files: _f, ...cmp } = await runCompare(config, { out: ctx.dir, onProgress: (e) => ctx.log(e.step) });
     const { config: _c, ...comparison } = cmp;
     return { comparison, table: comparisonTable(cmp), files: { markdown: "comparison.md", json: "comparison.json" } };
   },

@@ -1,14 +1,13 @@
 // Stage 2b: the GAN on MNIST with per-epoch checkpoints (src/experiments/gan.ts); an
 // interrupted stage continues from its checkpoint (../training.ts).
-import { runGan, CHECKPOINT_FILE, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
-import { GAN_DROPOUT, GAN_OPTIM } from "../../models/gan.js";
-import type { Progress } from "../../util/progress.js";
+import { CHECKPOINT_FILE, GAN_DEFAULTS, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
+import { tickBars } from "../../util/progress.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
 import { epochOf, secondsUpTo, trainingTime, trainWithResume } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
 
 /** 2b's cache key: the GAN config without threads, data directory and output path. */
-export type GanStageConfig = Omit<GanConfig, "threads" | "mnistDir" | "out">;
+export type GanStageConfig = Omit<GanConfig, "threads" | "mnistDir">;
 
 /** 2b's summary: parameter counts, every epoch's losses, the file names in the stage directory. */
 export interface GanStageResult {
@@ -20,7 +19,7 @@ export interface GanStageResult {
 
 /** The sizes per mode; undefined limit = the whole MNIST split. */
 const SETTINGS: Record<Mode, { epochs: number; limit?: number; testLimit?: number }> = {
-  full: { epochs: 50 },
+  full: { epochs: GAN_DEFAULTS.epochs },
   quick: { epochs: 2, limit: 3000, testLimit: 2000 },
   tiny: { epochs: 1, limit: 512, testLimit: 256 },
 };
@@ -34,7 +33,8 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
 
   config: (mode, seed) => {
     const m = SETTINGS[mode];
-    return { epochs: m.epochs, batchSize: 128, ...GAN_OPTIM, dropout: GAN_DROPOUT, seed, limit: m.limit, testLimit: m.testLimit };
+    const { batchSize, lr, beta1, beta2, dropout } = GAN_DEFAULTS;
+    return { epochs: m.epochs, batchSize, lr, beta1, beta2, dropout, seed, limit: m.limit, testLimit: m.testLimit };
   },
 
   reduction: (mode) => {
@@ -44,29 +44,23 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
   },
 
   async run(c, ctx) {
-    let bar: Progress | null = null;
+    const bars = tickBars(ctx.bar);
     const run = await trainWithResume(ctx, CHECKPOINT_FILE, c, async (resume) => {
       try {
         return await runGan(
-          { ...c, threads: ctx.threads, out: ctx.dir },
+          { ...c, threads: ctx.threads },
           {
+            out: ctx.dir,
             resume,
-            progress: {
-              batch(epoch, done, total) {
-                bar ??= ctx.bar(`epoch ${epoch}/${c.epochs}`, total);
-                bar.update(done);
-                if (done === total) {
-                  bar.stop();
-                  bar = null;
-                }
-              },
-              epoch: (e) => ctx.log(`epoch ${e.epoch}/${c.epochs}: train G ${e.train.g.toFixed(3)} D ${e.train.d.toFixed(3)}, test G ${e.test.g.toFixed(3)} D ${e.test.d.toFixed(3)} (${e.seconds.toFixed(1)} s)`),
+            onProgress: (e) => {
+              if (e.kind === "tick") return bars.tick(e);
+              const r = e.record;
+              ctx.log(`epoch ${r.epoch}/${c.epochs}: train G ${r.train.g.toFixed(3)} D ${r.train.d.toFixed(3)}, test G ${r.test.g.toFixed(3)} D ${r.test.d.toFixed(3)} (${r.seconds.toFixed(1)} s)`);
             },
           },
         );
       } finally {
-        (bar as Progress | null)?.stop();
-        bar = null;
+        bars.stop();
       }
     });
     return {

@@ -2,9 +2,7 @@
 // chosen model by increasing weight (src/experiments/gmm-sweep.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { nodeCore } from "../../core/node.js";
-import { loadData } from "../../data/datasets.js";
-import { runGmmSweep, writeSweepOutputs, type GmmModelReport, type GmmRun, type GmmSweepConfig } from "../../experiments/gmm-sweep.js";
+import { runGmmSweep, type GmmModelReport, type GmmRun, type GmmSweepConfig } from "../../experiments/gmm-sweep.js";
 import { kListText, kRange } from "../../util/k-list.js";
 import { docSections, figures, fx, type Block } from "../blocks.js";
 import { canonicalJson } from "../canonical.js";
@@ -12,7 +10,7 @@ import { markdownSections } from "../md-to-html.js";
 import { EMLAB, shellQuote, type Mode, type Stage } from "../stage.js";
 
 /** 1a's cache key: the sweep's settings on the bundled data set. */
-export type GmmStageConfig = Omit<GmmSweepConfig, "initLabels" | "initLabelsFile"> & { data: "gmm-default" };
+export type GmmStageConfig = Omit<GmmSweepConfig, "initLabelsFile" | "mnistDir" | "threads"> & { data: "gmm-default" };
 
 /** 1a's summary in stage.json: runs per K (without NLL traces), the choice and the chosen model by increasing weight. */
 export interface GmmStageResult {
@@ -39,23 +37,22 @@ export const gmmStage: Stage<GmmStageConfig, GmmStageResult> = {
   reduction: (mode) => (canonicalJson(KS[mode]) === canonicalJson(KS.full) ? undefined : `1a: K = ${kListText(KS[mode])} instead of ${kListText(KS.full)}.`),
 
   async run(c, ctx) {
-    const data = loadData(c.data);
-    const X = data.matrix;
     const bar = ctx.bar("1a gmm", c.ks.length);
     let r;
     try {
-      const { data: _d, ...sweep } = c;
-      r = runGmmSweep(X, { source: data.source, n: X.rows, d: X.cols, truthFile: data.truthFile }, sweep, {
-        core: nodeCore(),
-        onRun: (done, run) => {
-          bar.update(done, `K=${run.k}`);
-          ctx.log(`K = ${run.k}: NLL ${run.nll.toFixed(1)}, BIC ${run.bic.toFixed(1)} (${run.seconds.toFixed(2)} s)`);
+      r = await runGmmSweep(
+        { ...c, threads: ctx.threads },
+        {
+          out: ctx.dir,
+          onProgress: ({ done, record: run }) => {
+            bar.update(done, `K=${run.k}`);
+            ctx.log(`K = ${run.k}: NLL ${run.nll.toFixed(1)}, BIC ${run.bic.toFixed(1)} (${run.seconds.toFixed(2)} s)`);
+          },
         },
-      });
+      );
     } finally {
       bar.stop();
     }
-    writeSweepOutputs(ctx.dir, r);
     return {
       data: r.data,
       runs: r.runs.map(({ nllTrace: _t, ...run }) => run),

@@ -1,6 +1,7 @@
 // Stage 2a: the VAE on MNIST with per-epoch checkpoints (src/experiments/vae.ts); an
 // interrupted stage continues from its checkpoint (../training.ts).
-import { runVae, VAE_DEFAULTS, type VaeConfig, type VaeEpoch } from "../../experiments/vae.js";
+import { CHECKPOINT_FILE, runVae, VAE_DEFAULTS, type VaeConfig, type VaeEpoch } from "../../experiments/vae.js";
+import { tickBars } from "../../util/progress.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
 import { epochOf, secondsUpTo, trainingTime, trainWithResume } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
@@ -42,17 +43,25 @@ export const vaeStage: Stage<VaeStageConfig, VaeStageResult> = {
   },
 
   async run(c, ctx) {
-    const run = await trainWithResume(ctx, "checkpoint.emlab", c, (resume) =>
-      runVae(
-        { ...c, threads: ctx.threads },
-        {
-          out: ctx.dir,
-          resume,
-          progress: ctx.bar,
-          onEpoch: (e) => ctx.log(`epoch ${e.epoch}/${c.epochs}: train ${e.trainLoss.toFixed(2)}, test ${e.testLoss.toFixed(2)} (${e.seconds.toFixed(1)} s)`),
-        },
-      ),
-    );
+    const bars = tickBars(ctx.bar);
+    const run = await trainWithResume(ctx, CHECKPOINT_FILE, c, async (resume) => {
+      try {
+        return await runVae(
+          { ...c, threads: ctx.threads },
+          {
+            out: ctx.dir,
+            resume,
+            onProgress: (e) => {
+              if (e.kind === "tick") return bars.tick(e);
+              const r = e.record;
+              ctx.log(`epoch ${r.epoch}/${c.epochs}: train ${r.trainLoss.toFixed(2)}, test ${r.testLoss.toFixed(2)} (${r.seconds.toFixed(1)} s)`);
+            },
+          },
+        );
+      } finally {
+        bars.stop();
+      }
+    });
     return {
       resumedFrom: run.resumedFrom,
       epochs: run.epochs,
