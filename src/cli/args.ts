@@ -1,7 +1,6 @@
 // Flag parsing shared by the commands: numbers with ranges, choices, K lists ("5", "1-10",
 // "1,3,5"). Every error is a one-line UserError naming the flag.
 import { existsSync, statSync } from "node:fs";
-import { COVARIANCE_TYPES, type CovarianceType } from "../mixture/covariance.js";
 import type { InitMethod } from "../mixture/init.js";
 import { UserError } from "../util/errors.js";
 
@@ -61,9 +60,6 @@ export function parseChoice<T extends string>(flag: string, raw: unknown, choice
   if (!(choices as readonly string[]).includes(v)) throw new UserError(choiceError(flag, v, choices));
   return v as T;
 }
-
-/** The covariance types, as the covariance table lists them (the CLI's choices). */
-export const COVARIANCE_TYPE_NAMES = Object.keys(COVARIANCE_TYPES) as CovarianceType[];
 
 /** Every init method (a Record, so that a new InitMethod cannot be left out), in the order help lists them. */
 const INIT_ORDER: Record<InitMethod, true> = { "kmeans++": true, random: true, "random-assignment": true };

@@ -1,8 +1,9 @@
 // `emlab compare`: the trained VAE against the trained GAN on the same measures (Exercise 2c). See docs/gan.md.
 import type { CommandModule } from "yargs";
+import { COVARIANCE_TYPE_NAMES } from "../mixture/covariance.js";
 import { COMPARE_DEFAULTS, comparisonTable, runCompare, type CompareConfig } from "../compare/compare.js";
 import { acquireOutLock } from "../util/lock.js";
-import { COVARIANCE_TYPE_NAMES, parseChoice, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { parseChoice, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 interface CompareArgs {
   vae: string;

@@ -2,12 +2,14 @@
 // the chosen model (Exercise 1a). Order of work: check every flag, lock --out, load the data and
 // the label file, fit, and only then write into --out, so bad input leaves nothing behind.
 import type { CommandModule } from "yargs";
+import { COVARIANCE_TYPE_NAMES } from "../mixture/covariance.js";
+import { GMM_DEFAULTS } from "../mixture/gaussian-mixture.js";
 import { GMM_SWEEP_DEFAULTS, parametersMarkdown, runGmmSweep, sweepJson, sweepTable, type GmmSweepConfig } from "../experiments/gmm-sweep.js";
 import { defaultThreads } from "../parallel/pool.js";
 import { kListText } from "../util/k-list.js";
 import { acquireOutLock } from "../util/lock.js";
 import { progress } from "../util/progress.js";
-import { COVARIANCE_TYPE_NAMES, INIT_METHODS, parseChoice, parseKList, parseNumberFlag, parseOptionalNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { INIT_METHODS, parseChoice, parseKList, parseNumberFlag, parseOptionalNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 interface GmmArgs {
   data: string;
@@ -85,7 +87,7 @@ export const gmmCommand: CommandModule<{}, GmmArgs> = {
       .option("max-iter", { type: "string", default: String(GMM_SWEEP_DEFAULTS.maxIter), describe: "EM iterations at most" })
       .option("tol", { type: "string", default: GMM_SWEEP_DEFAULTS.tol.toExponential(), describe: "stop when |Δℓ| ≤ tol·|ℓ|; 0 runs exactly --max-iter iterations" })
       .option("reg-covar", { type: "string", default: GMM_SWEEP_DEFAULTS.regCovar.toExponential(), describe: "added to every variance" })
-      .option("n-init", { type: "string", describe: "restarts per K, best NLL kept (default 5; 1 with --init-labels)" })
+      .option("n-init", { type: "string", describe: `restarts per K, best NLL kept (default ${GMM_DEFAULTS.nInit(GMM_SWEEP_DEFAULTS.init)}; ${GMM_DEFAULTS.nInit({ labels: [] })} with --init-labels)` })
       .option("threads", { type: "string", describe: `threads for the E-step, 1–${MAX_THREADS} (default: all cores, os.availableParallelism() = ${defaultThreads()} here); results are identical for any count` })
       .option("out", { type: "string", default: "out/gmm", describe: "output directory" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,

@@ -1,10 +1,11 @@
 // `emlab mnist`: the GMM Bayes classifier on MNIST swept over K (Exercise 1b). See docs/mnist.md.
 import type { CommandModule } from "yargs";
+import { COVARIANCE_TYPE_NAMES } from "../mixture/covariance.js";
 import { defaultNInit, defaultRegCovar, MNIST_DEFAULTS, mnistSummary, runMnist, type MnistConfig } from "../experiments/mnist.js";
 import { kListText } from "../util/k-list.js";
 import { acquireOutLock } from "../util/lock.js";
 import { progress, tickBars } from "../util/progress.js";
-import { COVARIANCE_TYPE_NAMES, INIT_METHODS, parseChoice, parseKRange, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { INIT_METHODS, parseChoice, parseKRange, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 const PIXELS = 784;
 

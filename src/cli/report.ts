@@ -4,7 +4,7 @@
 import type { CommandModule } from "yargs";
 import { defaultThreads } from "../parallel/pool.js";
 import { runReport, type ReportOptions } from "../report/run.js";
-import type { Mode } from "../report/stage.js";
+import { REPORT_DEFAULTS, type Mode } from "../report/stage.js";
 import { STAGE_IDS } from "../report/stages/index.js";
 import { UserError } from "../util/errors.js";
 import { acquireOutLock } from "../util/lock.js";
@@ -52,12 +52,12 @@ export const reportCommand: CommandModule<{}, ReportArgs> = {
   describe: "run every exercise (cached by configuration) and write OUT/report.html and OUT/report.md",
   builder: (y) =>
     y
-      .option("out", { type: "string", default: "out", describe: "output directory (one subdirectory per stage, report.html, report.md)" })
+      .option("out", { type: "string", default: REPORT_DEFAULTS.out, describe: "output directory (one subdirectory per stage, report.html, report.md)" })
       .option("quick", { type: "boolean", default: false, describe: "small settings for a first look in a few minutes (the report says what was reduced)" })
       .option("tiny", { type: "boolean", default: false, hidden: true, describe: "tiny settings, for the test suite only" })
       .option("force", { type: "boolean", default: false, describe: "rerun the selected stages even when up to date (training starts afresh)" })
       .option("only", { type: "string", describe: `stages to run, comma-separated: ${STAGE_IDS.join(",")} (default: all)` })
-      .option("seed", { type: "string", default: "1", describe: "random seed of every stage" })
+      .option("seed", { type: "string", default: String(REPORT_DEFAULTS.seed), describe: "random seed of every stage" })
       .option("threads", { type: "string", describe: "threads for MNIST fits and onnxruntime (default: the cores available)" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
   handler: async (a) => {

@@ -15,7 +15,7 @@ import { loadMnist } from "../data/mnist.js";
 import { PCA } from "../decomposition/pca.js";
 import { GmmBayesClassifier } from "../classify/bayes.js";
 import { fitBayesParallel } from "../classify/fit-parallel.js";
-import type { CovarianceType } from "../mixture/gaussian-mixture.js";
+import { GMM_DEFAULTS, type CovarianceType } from "../mixture/gaussian-mixture.js";
 import { createSession, runGraph } from "../onnx/index.js";
 import * as ort from "onnxruntime-node";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
@@ -39,7 +39,7 @@ export interface ClassifierConfig {
 }
 
 /** Default labelling classifier: full covariances, 5 components per digit (on the PCA features of CompareConfig.pca), its own fixed seed. */
-export const DEFAULT_CLASSIFIER: ClassifierConfig = { nComponents: 5, covarianceType: "full", regCovar: 1e-6, nInit: 1, maxIter: 500, tol: 1e-5, seed: 1 };
+export const DEFAULT_CLASSIFIER: ClassifierConfig = { nComponents: 5, covarianceType: "full", regCovar: GMM_DEFAULTS.regCovar, nInit: 1, maxIter: GMM_DEFAULTS.maxIter, tol: GMM_DEFAULTS.tol, seed: 1 };
 
 export interface CompareConfig {
   /** The VAE's run directory (its decoder.onnx is the sampler; history.json gives the training cost). */

@@ -12,7 +12,7 @@ import { readLabelFile } from "../data/labels.js";
 import { loadMnistInto } from "../data/mnist.js";
 import type { ChunkRunner } from "../mixture/chunked.js";
 import { covarianceEntry, type ComponentVariance } from "../mixture/covariance.js";
-import { GaussianMixture, sortByWeight, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
+import { GaussianMixture, GMM_DEFAULTS, sortByWeight, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
 import { EmThreadPool } from "../parallel/em-threads.js";
 import { defaultThreads } from "../parallel/pool.js";
 import { lineChart } from "../plot/svg.js";
@@ -49,12 +49,12 @@ export interface GmmSweepConfig extends GmmSweepSettings {
 export const GMM_SWEEP_DEFAULTS: Readonly<Omit<GmmSweepConfig, "initLabelsFile" | "nInit" | "mnistDir">> = {
   data: "gmm-default",
   ks: kRange(1, 10),
-  covarianceType: "diag",
-  init: "kmeans++",
+  covarianceType: GMM_DEFAULTS.covarianceType,
+  init: GMM_DEFAULTS.init,
   seed: 1,
-  maxIter: 500,
-  tol: 1e-5,
-  regCovar: 1e-6,
+  maxIter: GMM_DEFAULTS.maxIter,
+  tol: GMM_DEFAULTS.tol,
+  regCovar: GMM_DEFAULTS.regCovar,
   threads: defaultThreads(),
 };
 

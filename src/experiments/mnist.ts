@@ -8,7 +8,7 @@ import type { Matrix } from "../core/matrix.js";
 import { nodeCore } from "../core/node.js";
 import { loadMnist } from "../data/mnist.js";
 import { PCA } from "../decomposition/pca.js";
-import type { CovarianceType, InitMethod } from "../mixture/gaussian-mixture.js";
+import { GMM_DEFAULTS, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
 import { classFitPool, fitBayesParallel } from "../classify/fit-parallel.js";
 import { lineChart, heatmap } from "../plot/svg.js";
 import { imageGrid } from "../plot/png.js";
@@ -43,17 +43,20 @@ export interface MnistConfig {
 export const MNIST_DEFAULTS: Readonly<Omit<MnistConfig, "regCovar" | "nInit" | "limit" | "testLimit" | "mnistDir">> = {
   ks: kRange(1, 10),
   pca: 50,
-  covarianceType: "diag",
+  covarianceType: GMM_DEFAULTS.covarianceType,
   seed: 1,
-  init: "kmeans++",
-  maxIter: 500,
-  tol: 1e-5,
+  init: GMM_DEFAULTS.init,
+  maxIter: GMM_DEFAULTS.maxIter,
+  tol: GMM_DEFAULTS.tol,
   threads: defaultThreads(),
 };
 
-/** regCovar default: PCA features have variances ≫ 1e-6; raw pixels (pca 0) have constant, zero-variance borders. */
+/** regCovar on raw pixels (pca 0): their constant, zero-variance borders need far more than the estimator's default. */
+const RAW_PIXEL_REG_COVAR = 1e-2;
+
+/** regCovar default: the estimator's for PCA features (variances ≫ 1e-6), RAW_PIXEL_REG_COVAR for raw pixels. */
 export function defaultRegCovar(pca: number): number {
-  return pca > 0 ? 1e-6 : 1e-2;
+  return pca > 0 ? GMM_DEFAULTS.regCovar : RAW_PIXEL_REG_COVAR;
 }
 
 /** nInit default: a second start costs little with diagonal covariances and lowers the error

@@ -8,7 +8,7 @@ import { kListText } from "../util/k-list.js";
 import { FigureReader, fx, type Block, type ReportContent, type Section } from "./blocks.js";
 import type { Environment } from "./environment.js";
 import type { ReportOptions, StageOutcome } from "./run.js";
-import { shellQuote, type StageView } from "./stage.js";
+import { REPORT_DEFAULTS, shellQuote, type StageView } from "./stage.js";
 import { mnistStage } from "./stages/mnist.js";
 import { vaeStage } from "./stages/vae.js";
 
@@ -148,7 +148,7 @@ function reproduceBlocks(input: ContentInput): Block[] {
   const main = `node build/src/cli/main.js report --out ${shellQuote(o.out)}${modeFlag}${only} --seed ${o.seed} --threads ${o.threads}`;
   const lines = [
     "npm install            # dependencies, then builds build/core.wasm and the TypeScript",
-    o.mode === "full" && only === "" && o.seed === 1 && o.out === "out" ? "npm start              # = node build/src/cli/main.js report" : `npm start -- --out ${shellQuote(o.out)}${modeFlag}${only} --seed ${o.seed} --threads ${o.threads}`,
+    o.mode === "full" && only === "" && o.seed === REPORT_DEFAULTS.seed && o.out === REPORT_DEFAULTS.out ? "npm start              # = node build/src/cli/main.js report" : `npm start -- --out ${shellQuote(o.out)}${modeFlag}${only} --seed ${o.seed} --threads ${o.threads}`,
     `# the same, without npm:`,
     main,
   ];

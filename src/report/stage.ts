@@ -10,6 +10,9 @@ import type { Block, FigureReader } from "./blocks.js";
 /** Settings: the assignment's (full), a first look (quick), the test suite's (tiny). */
 export type Mode = "full" | "quick" | "tiny";
 
+/** Defaults of `emlab report` (= `npm start`): the output directory and the seed of every stage. */
+export const REPORT_DEFAULTS = { out: "out", seed: 1 } as const;
+
 /** What a stage may use while it runs. */
 export interface StageContext {
   /** The report's --out. */

@@ -2,7 +2,9 @@
 // chosen model by increasing weight (src/experiments/gmm-sweep.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { runGmmSweep, type GmmModelReport, type GmmRun, type GmmSweepConfig } from "../../experiments/gmm-sweep.js";
+import { GMM_SWEEP_DEFAULTS, runGmmSweep, type GmmModelReport, type GmmRun, type GmmSweepConfig } from "../../experiments/gmm-sweep.js";
+import { covarianceEntry, type CovarianceType } from "../../mixture/covariance.js";
+import { GMM_DEFAULTS } from "../../mixture/gaussian-mixture.js";
 import { kListText, kRange } from "../../util/k-list.js";
 import { docSections, figures, fx, type Block } from "../blocks.js";
 import { canonicalJson } from "../canonical.js";
@@ -23,7 +25,14 @@ export interface GmmStageResult {
 }
 
 /** The K swept in each mode (a second or so even at full settings). */
-const KS: Record<Mode, number[]> = { full: kRange(1, 10), quick: kRange(1, 10), tiny: kRange(1, 3) };
+const KS: Record<Mode, number[]> = { full: GMM_SWEEP_DEFAULTS.ks, quick: GMM_SWEEP_DEFAULTS.ks, tiny: kRange(1, 3) };
+
+/** The caption of the variance table per covariance type (a Record: a new type must say what its rows show). */
+const VARIANCE_CAPTION: Record<CovarianceType, string> = {
+  diag: "Variances (the diagonal of each component's covariance).",
+  spherical: "Variances (one per component, the same in every dimension).",
+  full: "Variances: the diagonals of the covariance matrices (the full matrices are in parameters.json).",
+};
 
 export const gmmStage: Stage<GmmStageConfig, GmmStageResult> = {
   id: "1a",
@@ -32,7 +41,11 @@ export const gmmStage: Stage<GmmStageConfig, GmmStageResult> = {
   question:
     "Fit Gaussian mixtures with K = 1, …, 10 components by EM to the given data set, choose K, and report the chosen model's weights, means and variances in order of increasing weight.",
 
-  config: (mode, seed) => ({ data: "gmm-default", ks: KS[mode], covarianceType: "diag", init: "kmeans++", nInit: 5, seed, maxIter: 500, tol: 1e-5, regCovar: 1e-6 }),
+  config: (mode, seed) => {
+    const { covarianceType, init, maxIter, tol, regCovar } = GMM_SWEEP_DEFAULTS;
+    // nInit spelled out (the estimator's rule for this init), so the cache key and the commands show it
+    return { data: "gmm-default", ks: KS[mode], covarianceType, init, nInit: GMM_DEFAULTS.nInit(init), seed, maxIter, tol, regCovar };
+  },
 
   reduction: (mode) => (canonicalJson(KS[mode]) === canonicalJson(KS.full) ? undefined : `1a: K = ${kListText(KS[mode])} instead of ${kListText(KS.full)}.`),
 
@@ -92,12 +105,8 @@ export const gmmStage: Stage<GmmStageConfig, GmmStageResult> = {
       { kind: "p", text: `Chosen by ${r.selection.criterion}, computed from this run: ${r.selection.reason}` },
       { kind: "heading", text: `The chosen model, components by increasing weight` },
     ];
-    const varianceRows: number[][] =
-      m.covarianceType === "diag"
-        ? (m.variances as number[][])
-        : m.covarianceType === "full"
-          ? (m.variances as number[][][]).map((c) => c.map((row, j) => row[j]))
-          : (m.variances as number[]).map((v) => names.map(() => v));
+    const entry = covarianceEntry(m.covarianceType);
+    const varianceRows = m.variances.map((v) => entry.featureVariances(v, r.data.d));
     // one column per component (K is small), one row per quantity: fits the page for any d
     const components = m.weights.map((_, k) => `component ${k + 1}`);
     const numeric = [false, ...components.map(() => true)];
@@ -110,7 +119,7 @@ export const gmmStage: Stage<GmmStageConfig, GmmStageResult> = {
     });
     blocks.push({
       kind: "table",
-      caption: m.covarianceType === "full" ? "Variances: the diagonals of the covariance matrices (the full matrices are in parameters.json)." : m.covarianceType === "spherical" ? "Variances (one per component, the same in every dimension)." : "Variances (the diagonal of each component's covariance).",
+      caption: VARIANCE_CAPTION[m.covarianceType],
       head: ["", ...components],
       numeric,
       rows: names.map((n, j) => [`variance ${n}`, ...varianceRows.map((v) => fx(v[j], 3))]),
