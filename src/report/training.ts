@@ -51,3 +51,6 @@ export function secondsUpTo(epochs: { epoch: number; seconds: number }[], resume
 
 /** The epoch in a snapshot's file name (samples-epoch-10.png → 10). */
 export const epochOf = (file: string) => Number(/epoch-(\d+)/.exec(file)?.[1] ?? NaN);
+
+/** "1 epoch", "50 epochs". */
+export const epochs = (n: number) => `${n} epoch${n === 1 ? "" : "s"}`;

@@ -59,10 +59,8 @@ export const compareStage: Stage<CompareStageConfig, CompareStageResult> = {
     if (mode === "full") return undefined;
     const m = SETTINGS[mode];
     const f = SETTINGS.full;
-    return (
-      `2c: ${m.samples} samples per model instead of ${f.samples}; labelling classifier K = ${m.classifierK} instead of ${f.classifierK}; ` +
-      `${images(m.limit, 60000)} training and ${images(m.testLimit, 10000)} test images.`
-    );
+    const classifier = m.classifierK === f.classifierK ? "" : `labelling classifier K = ${m.classifierK} instead of ${f.classifierK}; `;
+    return `2c: ${m.samples} samples per model instead of ${f.samples}; ${classifier}${images(m.limit, 60000)} training and ${images(m.testLimit, 10000)} test images.`;
   },
 
   async run(c, ctx) {

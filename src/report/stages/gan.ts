@@ -3,7 +3,7 @@
 import { CHECKPOINT_FILE, GAN_DEFAULTS, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
 import { tickBars } from "../../util/progress.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
-import { epochOf, secondsUpTo, trainingTime, trainWithResume } from "../training.js";
+import { epochOf, epochs, secondsUpTo, trainingTime, trainWithResume } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
 
 /** 2b's cache key: the GAN config without threads, data directory and output path. */
@@ -40,7 +40,7 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
   reduction: (mode) => {
     if (mode === "full") return undefined;
     const m = SETTINGS[mode];
-    return `2b: ${m.epochs} epochs instead of ${SETTINGS.full.epochs}; ${images(m.limit, 60000)} training and ${images(m.testLimit, 10000)} test images.`;
+    return `2b: ${epochs(m.epochs)} instead of ${SETTINGS.full.epochs}; ${images(m.limit, 60000)} training and ${images(m.testLimit, 10000)} test images.`;
   },
 
   async run(c, ctx) {

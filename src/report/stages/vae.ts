@@ -3,7 +3,7 @@
 import { CHECKPOINT_FILE, runVae, VAE_DEFAULTS, type VaeConfig, type VaeEpoch } from "../../experiments/vae.js";
 import { tickBars } from "../../util/progress.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
-import { epochOf, secondsUpTo, trainingTime, trainWithResume } from "../training.js";
+import { epochOf, epochs, secondsUpTo, trainingTime, trainWithResume } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
 
 /** 2a's cache key: the VAE config without threads and data directory. */
@@ -39,7 +39,7 @@ export const vaeStage: Stage<VaeStageConfig, VaeStageResult> = {
   reduction: (mode) => {
     if (mode === "full") return undefined;
     const m = SETTINGS[mode];
-    return `2a: ${m.epochs} epochs instead of ${SETTINGS.full.epochs}; ${images(m.limit, 60000)} training and ${images(m.testLimit, 10000)} test images.`;
+    return `2a: ${epochs(m.epochs)} instead of ${SETTINGS.full.epochs}; ${images(m.limit, 60000)} training and ${images(m.testLimit, 10000)} test images.`;
   },
 
   async run(c, ctx) {
