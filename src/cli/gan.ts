@@ -1,7 +1,7 @@
 // `emlab gan`: train the MNIST GAN (Exercise 2b) on self-built ONNX training-step graphs. See docs/gan.md.
 import type { CommandModule } from "yargs";
 import { GAN_DEFAULTS, runGan, type GanConfig, type GanRun } from "../experiments/gan.js";
-import { progress, tickBars } from "../util/progress.js";
+import { progress, withBars } from "../util/progress.js";
 import { acquireOutLock } from "../util/lock.js";
 import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
@@ -71,19 +71,7 @@ export const ganCommand: CommandModule<{}, GanArgs> = {
   handler: async (a) => {
     const { config, out } = ganConfig(a);
     acquireOutLock(out, "gan");
-    const bars = tickBars((label, total) => progress(`gan ${label}`, total));
-    let run: GanRun;
-    try {
-      run = await runGan(config, {
-        out,
-        resume: a.resume,
-        onProgress: (e) => {
-          if (e.kind === "tick") bars.tick(e);
-        },
-      });
-    } finally {
-      bars.stop();
-    }
+    const run = await withBars((label, total) => progress(`gan ${label}`, total), (show) => runGan(config, { out, resume: a.resume, onProgress: show }));
     if (a.json) {
       const { config: c, parameters, epochs, files } = run;
       process.stdout.write(JSON.stringify({ config: c, parameters, epochs, files }) + "\n");

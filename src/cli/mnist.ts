@@ -4,7 +4,7 @@ import { COVARIANCE_TYPE_NAMES } from "../mixture/covariance.js";
 import { defaultNInit, defaultRegCovar, MNIST_DEFAULTS, mnistSummary, runMnist, type MnistConfig } from "../experiments/mnist.js";
 import { kListText } from "../util/k-list.js";
 import { acquireOutLock } from "../util/lock.js";
-import { progress, tickBars } from "../util/progress.js";
+import { progress, withBars } from "../util/progress.js";
 import { INIT_METHODS, parseChoice, parseKRange, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 const PIXELS = 784;
@@ -94,18 +94,7 @@ export const mnistCommand: CommandModule<{}, MnistArgs> = {
     const config = mnistConfig(a);
     const out = parseOutFlag(a.out);
     acquireOutLock(out, "mnist");
-    const bars = tickBars((_, total) => progress("mnist", total));
-    let run;
-    try {
-      run = await runMnist(config, {
-        out,
-        onProgress: (e) => {
-          if (e.kind === "tick") bars.tick(e);
-        },
-      });
-    } finally {
-      bars.stop();
-    }
+    const run = await withBars((_, total) => progress("mnist", total), (show) => runMnist(config, { out, onProgress: show }));
     if (a.json) {
       process.stdout.write(JSON.stringify(mnistSummary(run)) + "\n");
     } else {

@@ -6,7 +6,7 @@ import { choiceError } from "./args.js";
 import { commands } from "./commands.js";
 
 /** yargs' own messages, reworded so the first line names the flag with its dashes (or the word). */
-export function yargsMessage(msg: string, argv: string[] = []): string {
+function yargsMessage(msg: string, argv: string[] = []): string {
   const first = msg.split("\n")[0];
   const word = argv.find((a) => !a.startsWith("-"));
   const flags = (list: string) => list.split(", ").map((f) => `--${f}`).join(", ");
@@ -27,7 +27,7 @@ export function yargsMessage(msg: string, argv: string[] = []): string {
  * Every string flag takes a value: `--k` with nothing after it is an error, not the default.
  * A boolean flag given as `--json=VALUE` takes only true or false (yargs reads anything else as false).
  */
-export function requireValues(c: CommandModule<any, any>, argv: string[] = []): CommandModule<any, any> {
+function requireValues(c: CommandModule<any, any>, argv: string[] = []): CommandModule<any, any> {
   const build = c.builder;
   if (typeof build !== "function") return c;
   return {

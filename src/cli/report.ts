@@ -32,7 +32,7 @@ export function parseOnly(raw: unknown): string[] {
 }
 
 /** Check every flag; throws a UserError naming the first bad one. */
-export function reportOptions(a: ReportArgs): ReportOptions {
+function reportOptions(a: ReportArgs): ReportOptions {
   if (a.quick && a.tiny) throw new UserError("--quick and --tiny: choose one");
   const out = parseOutFlag(a.out);
   const mode: Mode = a.tiny ? "tiny" : a.quick ? "quick" : "full";

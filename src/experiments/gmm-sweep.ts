@@ -355,7 +355,7 @@ function compareWithTruth(r: GmmSweepResult): string | undefined {
 }
 
 /** nll-vs-k.svg: final NLL and BIC against K. */
-export function nllChart(r: GmmSweepResult): string {
+function nllChart(r: GmmSweepResult): string {
   return lineChart({
     title: `Gaussian mixture (${r.config.covarianceType}): NLL and BIC against K`,
     xLabel: "K (components)",
@@ -370,7 +370,7 @@ export function nllChart(r: GmmSweepResult): string {
 }
 
 /** Write nll-vs-k.svg, parameters.md, parameters.json and runs.json into `dir`; returns the paths. */
-export function writeSweepOutputs(dir: string, r: GmmSweepResult): string[] {
+function writeSweepOutputs(dir: string, r: GmmSweepResult): string[] {
   const files: [string, () => void][] = [
     ["nll-vs-k.svg", () => writeFileAtomic(join(dir, "nll-vs-k.svg"), nllChart(r))],
     ["parameters.md", () => writeFileAtomic(join(dir, "parameters.md"), parametersMarkdown(r))],

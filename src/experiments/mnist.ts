@@ -90,14 +90,14 @@ const DIGITS = 10;
 const GRID_MAX = 64;
 
 /** rows true label, columns predicted label: counts over the n rows. */
-export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses = DIGITS): number[][] {
+function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses = DIGITS): number[][] {
   const m = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
   for (let i = 0; i < yTrue.length; i++) m[yTrue[i]][yPred[i]]++;
   return m;
 }
 
 /** The fraction of rows where the prediction differs from the label. */
-export function errorRate(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+function errorRate(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
   let wrong = 0;
   for (let i = 0; i < yTrue.length; i++) if (yTrue[i] !== yPred[i]) wrong++;
   return yTrue.length === 0 ? NaN : wrong / yTrue.length;
@@ -202,7 +202,7 @@ export function mnistSummary(run: MnistRun): object {
 }
 
 /** Write error-vs-k.svg, confusion.svg, confusion.json, misclassified.png and results.json into `out`. */
-export function writeMnistOutputs(out: string, run: MnistRun): string[] {
+function writeMnistOutputs(out: string, run: MnistRun): string[] {
   const pct = (e: number) => 100 * e;
   const files: [string, string | Uint8Array][] = [
     [

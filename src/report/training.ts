@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import { canonicalJson } from "./canonical.js";
+import type { RunOptions, Tick, UnitDone } from "../experiments/contract.js";
+import { withBars } from "../util/progress.js";
 import { fx } from "./blocks.js";
 import type { StageContext } from "./stage.js";
 
@@ -23,8 +25,34 @@ function canResume(dir: string, checkpoint: string, config: unknown): boolean {
   }
 }
 
+/**
+ * Runs a training experiment for a stage: `train` with the run options (into the stage directory,
+ * continuing its checkpoint when it matches), progress bars over each epoch's batches and a log
+ * line per epoch (`epoch 3/50: ` and `line(record)`).
+ */
+export function trainStage<R, T>(
+  ctx: StageContext,
+  checkpoint: string,
+  config: unknown,
+  train: (opts: RunOptions<Tick | UnitDone<R>, true>) => Promise<T>,
+  line: (record: R) => string,
+): Promise<T> {
+  return trainWithResume(ctx, checkpoint, config, (resume) =>
+    withBars(ctx.bar, (show) =>
+      train({
+        out: ctx.dir,
+        resume,
+        onProgress: (e) => {
+          show(e);
+          if (e.kind === "unit") ctx.log(`epoch ${e.done}/${e.total}: ${line(e.record)}`);
+        },
+      }),
+    ),
+  );
+}
+
 /** Runs `train(resume)`, continuing the checkpoint when it matches; a checkpoint that cannot be continued is logged and training starts afresh. */
-export async function trainWithResume<T>(ctx: StageContext, checkpoint: string, config: unknown, train: (resume: boolean) => Promise<T>): Promise<T> {
+async function trainWithResume<T>(ctx: StageContext, checkpoint: string, config: unknown, train: (resume: boolean) => Promise<T>): Promise<T> {
   const resume = !ctx.force && canResume(ctx.dir, checkpoint, config);
   writeJsonAtomic(join(ctx.dir, RUN_CONFIG), { config });
   if (!resume) return train(false);

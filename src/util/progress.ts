@@ -36,27 +36,24 @@ export function progress(label: string, total: number): Progress {
   };
 }
 
-/** What a progress bar is driven by: `done` of `total` in the unit named `label`. */
-export interface BarTick {
-  label: string;
-  done: number;
-  total: number;
-  info?: string;
-}
+/** A run's progress event as bars see it: ticks move a bar (`done` of `total` in the unit `label`); other kinds pass by. */
+export type BarEvent = { kind: "tick"; label: string; done: number; total: number; info?: string } | { kind: "unit" | "step" };
 
 /**
- * Bars for a stream of ticks: a bar opens at a label's first tick (`make(label, total)`), moves
- * with each tick and closes when it completes or another label starts; `stop()` closes it early.
+ * Runs `run` with a progress bar per tick label: `run` gets `show`, to call with each progress
+ * event of the experiment. A bar opens at its label's first tick (`make(label, total)`) and
+ * closes when it completes, when another label starts, or when `run` ends, however it ends.
  */
-export function tickBars(make: (label: string, total: number) => Progress = progress): { tick(e: BarTick): void; stop(): void } {
+export async function withBars<T>(make: (label: string, total: number) => Progress, run: (show: (e: BarEvent) => void) => Promise<T>): Promise<T> {
   let bar: Progress | null = null;
   let current = "";
   const stop = () => {
     bar?.stop();
     bar = null;
   };
-  return {
-    tick(e) {
+  try {
+    return await run((e) => {
+      if (e.kind !== "tick") return;
       if (bar && e.label !== current) stop();
       if (!bar) {
         bar = make(e.label, e.total);
@@ -64,7 +61,8 @@ export function tickBars(make: (label: string, total: number) => Progress = prog
       }
       bar.update(e.done, e.info);
       if (e.done === e.total) stop();
-    },
-    stop,
-  };
+    });
+  } finally {
+    stop();
+  }
 }

@@ -1,9 +1,8 @@
 // Stage 2b: the GAN on MNIST with per-epoch checkpoints (src/experiments/gan.ts); an
 // interrupted stage continues from its checkpoint (../training.ts).
 import { CHECKPOINT_FILE, GAN_DEFAULTS, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
-import { tickBars } from "../../util/progress.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
-import { epochOf, epochs, secondsUpTo, trainingTime, trainWithResume } from "../training.js";
+import { epochOf, epochs, secondsUpTo, trainingTime, trainStage } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
 
 /** 2b's cache key: the GAN config without threads, data directory and output path. */
@@ -44,25 +43,13 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
   },
 
   async run(c, ctx) {
-    const bars = tickBars(ctx.bar);
-    const run = await trainWithResume(ctx, CHECKPOINT_FILE, c, async (resume) => {
-      try {
-        return await runGan(
-          { ...c, threads: ctx.threads },
-          {
-            out: ctx.dir,
-            resume,
-            onProgress: (e) => {
-              if (e.kind === "tick") return bars.tick(e);
-              const r = e.record;
-              ctx.log(`epoch ${r.epoch}/${c.epochs}: train G ${r.train.g.toFixed(3)} D ${r.train.d.toFixed(3)}, test G ${r.test.g.toFixed(3)} D ${r.test.d.toFixed(3)} (${r.seconds.toFixed(1)} s)`);
-            },
-          },
-        );
-      } finally {
-        bars.stop();
-      }
-    });
+    const run = await trainStage(
+      ctx,
+      CHECKPOINT_FILE,
+      c,
+      (opts) => runGan({ ...c, threads: ctx.threads }, opts),
+      (r: GanEpoch) => `train G ${r.train.g.toFixed(3)} D ${r.train.d.toFixed(3)}, test G ${r.test.g.toFixed(3)} D ${r.test.d.toFixed(3)} (${r.seconds.toFixed(1)} s)`,
+    );
     return {
       resumedFrom: run.config.resumedFrom,
       parameters: run.parameters,

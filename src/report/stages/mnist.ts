@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { defaultRegCovar, MNIST_DEFAULTS, runMnist, type MnistConfig, type MnistKResult, type MnistRun } from "../../experiments/mnist.js";
 import { kListText, kRange } from "../../util/k-list.js";
-import { tickBars } from "../../util/progress.js";
+import { withBars } from "../../util/progress.js";
 import { docSections, figures, fx, pct, type Block } from "../blocks.js";
 import { EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
 
@@ -95,20 +95,18 @@ export const mnistStage: Stage<MnistStageConfig, MnistStageResult> = {
   },
 
   async run(c, ctx) {
-    const fit = async (config: MnistConfig, out: string, label: string) => {
-      const bars = tickBars((_, total) => ctx.bar(label, total));
-      try {
-        return await runMnist(config, {
-          out,
-          onProgress: (e) => {
-            if (e.kind === "tick") bars.tick(e);
-            else ctx.log(`${label}: K=${e.record.k} fitted (${e.done}/${e.total})`);
-          },
-        });
-      } finally {
-        bars.stop();
-      }
-    };
+    const fit = (config: MnistConfig, out: string, label: string) =>
+      withBars(
+        (_, total) => ctx.bar(label, total),
+        (show) =>
+          runMnist(config, {
+            out,
+            onProgress: (e) => {
+              show(e);
+              if (e.kind === "unit") ctx.log(`${label}: K=${e.record.k} fitted (${e.done}/${e.total})`);
+            },
+          }),
+      );
     const sweepRun = await fit({ ...c.sweep, threads: ctx.threads }, ctx.dir, "diag sweep");
     const sweep = summaryOf(sweepRun, "");
     const k = sweep.best.k;

@@ -1,9 +1,8 @@
 // Stage 2a: the VAE on MNIST with per-epoch checkpoints (src/experiments/vae.ts); an
 // interrupted stage continues from its checkpoint (../training.ts).
 import { CHECKPOINT_FILE, runVae, VAE_DEFAULTS, type VaeConfig, type VaeEpoch } from "../../experiments/vae.js";
-import { tickBars } from "../../util/progress.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
-import { epochOf, epochs, secondsUpTo, trainingTime, trainWithResume } from "../training.js";
+import { epochOf, epochs, secondsUpTo, trainingTime, trainStage } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
 
 /** 2a's cache key: the VAE config without threads and data directory. */
@@ -43,25 +42,13 @@ export const vaeStage: Stage<VaeStageConfig, VaeStageResult> = {
   },
 
   async run(c, ctx) {
-    const bars = tickBars(ctx.bar);
-    const run = await trainWithResume(ctx, CHECKPOINT_FILE, c, async (resume) => {
-      try {
-        return await runVae(
-          { ...c, threads: ctx.threads },
-          {
-            out: ctx.dir,
-            resume,
-            onProgress: (e) => {
-              if (e.kind === "tick") return bars.tick(e);
-              const r = e.record;
-              ctx.log(`epoch ${r.epoch}/${c.epochs}: train ${r.trainLoss.toFixed(2)}, test ${r.testLoss.toFixed(2)} (${r.seconds.toFixed(1)} s)`);
-            },
-          },
-        );
-      } finally {
-        bars.stop();
-      }
-    });
+    const run = await trainStage(
+      ctx,
+      CHECKPOINT_FILE,
+      c,
+      (opts) => runVae({ ...c, threads: ctx.threads }, opts),
+      (r: VaeEpoch) => `train ${r.trainLoss.toFixed(2)}, test ${r.testLoss.toFixed(2)} (${r.seconds.toFixed(1)} s)`,
+    );
     return {
       resumedFrom: run.resumedFrom,
       epochs: run.epochs,
