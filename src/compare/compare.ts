@@ -16,7 +16,7 @@ import { PCA } from "../decomposition/pca.js";
 import { GmmBayesClassifier } from "../classify/bayes.js";
 import { fitBayesParallel } from "../classify/fit-parallel.js";
 import { GMM_DEFAULTS, type CovarianceType } from "../mixture/gaussian-mixture.js";
-import { createSession, runGraph } from "../onnx/index.js";
+import { createSession } from "../onnx/index.js";
 import * as ort from "onnxruntime-node";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
@@ -341,7 +341,7 @@ export async function runCompare(config: CompareConfig, opts: RunOptions<Compare
   const dirs = [config.vae, config.gan];
   const files = [["decoder.onnx", "encoder.onnx"], ["generator.onnx", "discriminator.onnx"]];
   for (let k = 0; k < 2; k++) {
-    stage(k === 0 ? "VAE samples" : "GAN samples");
+    stage(`${names[k]} samples` as const);
     const images = await sample(samplers[k], config.samples, new Rng(config.seed + k));
     const m = await measure({ features: fs.pca.transform(images), images }, fs, trainFeatures, testStats, percentiles, config.threads);
     const { nearestAll: _drop, labels: _labels, ...metrics } = m;
