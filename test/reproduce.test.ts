@@ -11,6 +11,7 @@ import { parse as shellParse } from "shell-quote";
 import { compareConfig } from "../src/cli/compare.js";
 import { ganConfig } from "../src/cli/gan.js";
 import { gmmConfig } from "../src/cli/gmm.js";
+import { GMM_SWEEP_DEFAULTS } from "../src/experiments/gmm-sweep.js";
 import { mnistConfig } from "../src/cli/mnist.js";
 import { program } from "../src/cli/program.js";
 import { vaeConfig } from "../src/cli/vae.js";
@@ -61,7 +62,8 @@ function check<C, R>(stage: Stage<C, R>, expected: (c: C, dir: string) => Expect
 }
 
 const CHECKS: Check[] = [
-  check(gmmStage, (c, dir) => [{ command: "gmm", config: { ...c, threads: THREADS }, out: dir }]),
+  // --header is left at its default: the stage reads the bundled CSV as the run does
+  check(gmmStage, (c, dir) => [{ command: "gmm", config: { ...c, header: GMM_SWEEP_DEFAULTS.header, threads: THREADS }, out: dir }]),
   check(mnistStage, (c, dir) => [
     { command: "mnist", config: { ...c.sweep, threads: THREADS }, out: dir },
     { command: "mnist", config: { ...c.sweep, ks: [Number(PLACEHOLDERS.K_BEST)], pca: c.best.pca, covarianceType: c.best.covarianceType, threads: THREADS }, out: join(dir, "full") },

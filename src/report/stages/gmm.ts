@@ -11,8 +11,8 @@ import { canonicalJson } from "../canonical.js";
 import { markdownSections } from "../md-to-html.js";
 import { EMLAB, shellQuote, type Mode, type Stage } from "../stage.js";
 
-/** 1a's cache key: the sweep's settings on the bundled data set. */
-export type GmmStageConfig = Omit<GmmSweepConfig, "initLabelsFile" | "mnistDir" | "threads"> & { data: "gmm-default" };
+/** 1a's cache key: the sweep's settings on the bundled data set (read with the default --header, like its threads not part of the key). */
+export type GmmStageConfig = Omit<GmmSweepConfig, "initLabelsFile" | "mnistDir" | "header" | "threads"> & { data: "gmm-default" };
 
 /** 1a's summary in stage.json: runs per K (without NLL traces), the choice and the chosen model by increasing weight. */
 export interface GmmStageResult {
@@ -61,7 +61,7 @@ export const gmmStage: Stage<GmmStageConfig, GmmStageResult> = {
     let r;
     try {
       r = await runGmmSweep(
-        { ...c, threads: SWEEP_THREADS },
+        { ...c, header: GMM_SWEEP_DEFAULTS.header, threads: SWEEP_THREADS },
         {
           out: ctx.dir,
           onProgress: ({ done, record: run }) => {
