@@ -260,7 +260,7 @@ export class GaussianMixture {
    * n rows drawn from the mixture (X: f32 n×d) and the component of each (labels: Int32Array n);
    * the same seed gives the same bits.
    */
-  sample(n: number, seed = 0): { X: Matrix; labels: Int32Array } {
+  sample(n: number, seed: number = GMM_DEFAULTS.seed): { X: Matrix; labels: Int32Array } {
     this.checkFitted();
     if (!(Number.isSafeInteger(n) && n >= 0)) throw new UserError(`sample: n must be an integer ≥ 0, got ${n}`);
     const X = new Float32Array(n * this.nFeatures);
