@@ -12,8 +12,7 @@ import { availableParallelism } from "node:os";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { CORE_WASM_PATH } from "../core/node.js";
 import { loadCoreSync, type Core } from "../core/wasm.js";
-import type { RowFileLayout } from "../data/row-file.js";
-import { RowFileReader } from "../data/row-file.js";
+import { RowFileReader, type RowFileLayout } from "../data/row-file.js";
 import { passRange, prepareTask, type ChunkTask, type PassShape, type RowShards } from "../mixture/shards.js";
 import { UserError } from "../util/errors.js";
 import {
