@@ -40,6 +40,14 @@ export function parseOptionalNumberFlag(flag: string, raw: unknown, rule: Number
   return raw === undefined ? undefined : parseNumberFlag(flag, raw, rule);
 }
 
+/** Most threads the E-step's --threads accepts (each is a worker with its own stack and WebAssembly instance). */
+export const MAX_THREADS = 256;
+
+/** --threads N of gmm, score and predict: 1 … MAX_THREADS, `fallback` when absent. */
+export function parseThreadsFlag(raw: unknown, fallback: number): number {
+  return raw === undefined ? fallback : parseNumberFlag("threads", raw, { integer: true, min: 1, max: MAX_THREADS });
+}
+
 /** A string flag that must be given at most once. */
 export function parseStringFlag(flag: string, raw: unknown): string {
   raw = single(flag, raw);

@@ -67,27 +67,12 @@ export class MixtureScorer {
 
   /** Index of the most probable component per row: Int32Array n. */
   predict(X: Matrix): Int32Array {
-    const lp = this.weightedLogProb(X);
-    const K = this.K;
-    const out = new Int32Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      let b = 0;
-      for (let k = 1; k < K; k++) if (lp[i * K + k] > lp[i * K + b]) b = k;
-      out[i] = b;
-    }
-    return out;
+    return mostProbable(this.weightedLogProb(X), this.K);
   }
 
   /** Responsibilities p(k | x_i): Float64Array n×K row-major, rows sum to 1. */
   predictProba(X: Matrix): Float64Array {
-    const lp = this.weightedLogProb(X);
-    const K = this.K;
-    for (let i = 0; i < X.rows; i++) {
-      const row = lp.subarray(i * K, (i + 1) * K);
-      const lse = logSumExp(row);
-      for (let k = 0; k < K; k++) row[k] = Math.exp(row[k] - lse);
-    }
-    return lp;
+    return responsibilities(this.weightedLogProb(X), this.K);
   }
 
   /** log p(x_i) per row: Float64Array n. */
@@ -173,6 +158,28 @@ export function sourceLogLikelihood(scorer: MixtureScorer, source: ChunkedRows):
   const first = pass(source.rows === undefined ? CHUNK_ROWS : scorer.fitChunkRows(source.rows));
   if (source.rows !== undefined || scorer.fitChunkRows(first.n) === CHUNK_ROWS) return first;
   return pass(scorer.fitChunkRows(first.n));
+}
+
+/** The most probable component of each row of weighted log-probabilities lp (n×K): Int32Array n, ties to the lower index. */
+export function mostProbable(lp: Float64Array, K: number): Int32Array {
+  const n = lp.length / K;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let b = 0;
+    for (let k = 1; k < K; k++) if (lp[i * K + k] > lp[i * K + b]) b = k;
+    out[i] = b;
+  }
+  return out;
+}
+
+/** Weighted log-probabilities lp (n×K) turned in place into responsibilities p(k | x_i) (rows sum to 1); returns lp. */
+export function responsibilities(lp: Float64Array, K: number): Float64Array {
+  for (let i = 0; i < lp.length / K; i++) {
+    const row = lp.subarray(i * K, (i + 1) * K);
+    const lse = logSumExp(row);
+    for (let k = 0; k < K; k++) row[k] = Math.exp(row[k] - lse);
+  }
+  return lp;
 }
 
 /** A data array shorter than rows×cols would let the kernels read past it into other arena buffers. */
