@@ -139,6 +139,11 @@ export class ShardPool implements RowShards {
     return chunksByThread(this.control, this.threads);
   }
 
+  /** Bytes of the calling thread's WebAssembly memory (each worker's grows alike): one chunk and the model, whatever n. */
+  get memoryBytes(): number {
+    return this.here.memoryBytes;
+  }
+
   /** Terminate the workers and close the calling thread's file. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -163,6 +168,10 @@ export class ThreadState {
     this.layout = layout;
     this.control = control;
     this.thread = thread;
+  }
+
+  get memoryBytes(): number {
+    return this.core.memory.buffer.byteLength;
   }
 
   run(pass: PassMessage): unknown {
