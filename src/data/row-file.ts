@@ -75,7 +75,8 @@ export function checkFileSize(layout: RowFileLayout, size: number, reading: bool
   const { file, declared, dtype } = layout;
   if (reading) throw fileError(file, null, `changed while being read: ${have} data bytes now, ${declared} of ${dtype} needs ${need}`);
   const rowBytes = layout.cols * itemSize(layout);
-  const holds = have > 0 && have % rowBytes === 0 ? ` (${have / rowBytes} rows of ${layout.cols})` : "";
+  const whole = have / rowBytes;
+  const holds = have > 0 && have % rowBytes === 0 ? ` (${whole} row${whole === 1 ? "" : "s"} of ${layout.cols})` : "";
   if (have < need) throw fileError(file, null, `truncated: ${declared} of ${dtype} needs ${need} data bytes, the file has ${have}${holds}`);
   throw fileError(file, null, `${have - need} unexpected bytes after the ${need} data bytes of ${declared}${holds}`);
 }
