@@ -129,13 +129,16 @@ test("score and labels over shards: the fit's NLL to the bit, and predict's labe
       const ll = core.scoped(() => shardsLogLikelihood(new MixtureScorer(gm, core), pool));
       assert.ok(Object.is(-ll, gm.nll), `${threads} threads: ${-ll} vs ${gm.nll}`);
       const chunkRows = 1000;
-      const lp = pool.map({ op: "logprob", args: { model: new MixtureScorer(gm, core).model } }, { chunkRows, stride: chunkRows * K });
-      for (let i = 0; i < n; i++) {
-        const c = Math.floor(i / chunkRows);
-        const row = lp.subarray(c * chunkRows * K + (i % chunkRows) * K, c * chunkRows * K + (i % chunkRows + 1) * K);
-        const best = row.indexOf(Math.max(...row));
-        if (best !== expected[i]) assert.unreachable(`${threads} threads: row ${i} labelled ${best}, predict says ${expected[i]}`);
-      }
+      let rows = 0;
+      pool.map({ op: "logprob", args: { model: new MixtureScorer(gm, core).model } }, { chunkRows, stride: chunkRows * K }, (c, lp) => {
+        assert.is(c * chunkRows, rows, "chunks in order");
+        for (let r = 0; r < Math.min(chunkRows, n - c * chunkRows); r++, rows++) {
+          const row = lp.subarray(r * K, (r + 1) * K);
+          const best = row.indexOf(Math.max(...row));
+          if (best !== expected[rows]) assert.unreachable(`${threads} threads: row ${rows} labelled ${best}, predict says ${expected[rows]}`);
+        }
+      });
+      assert.is(rows, n);
     } finally {
       await pool.close();
     }

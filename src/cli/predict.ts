@@ -75,15 +75,16 @@ function logProbChunks(scorer: MixtureScorer, source: RowSource, pool: ShardPool
   const K = scorer.K;
   const chunkRows = PREDICT_CHUNK_ROWS;
   const nChunks = Math.ceil(pool.n / chunkRows);
-  const stride = chunkRows * K;
+  const perPass = pool.threads * CHUNKS_PER_THREAD;
   return function* () {
-    for (let from = 0; from < nChunks; from += pool.threads * CHUNKS_PER_THREAD) {
-      const to = Math.min(nChunks, from + pool.threads * CHUNKS_PER_THREAD);
-      const lp = pool.map({ op: "logprob", args: { model: scorer.model } }, { chunkRows, stride, from, to });
-      for (let c = from; c < to; c++) {
-        const rows = Math.min(chunkRows, pool.n - c * chunkRows);
-        yield lp.slice((c - from) * stride, (c - from) * stride + rows * K);
-      }
+    for (let from = 0; from < nChunks; from += perPass) {
+      const to = Math.min(nChunks, from + perPass);
+      const lps: Float64Array[] = [];
+      const shape = { chunkRows, stride: chunkRows * K, from, to };
+      pool.map({ op: "logprob", args: { model: scorer.model } }, shape, (c, lp) => {
+        lps.push(lp.slice(0, Math.min(chunkRows, pool.n - c * chunkRows) * K));
+      });
+      yield* lps;
     }
   };
 }

@@ -183,24 +183,38 @@ export function statsBlockLayout(plan: AnyEstepPlan): StatsBlockLayout {
 }
 
 /**
- * stats[i] = Σ_c block_c[i], summed in chunk order c = 0, 1, … (0 when there are no chunks):
- * block c starts at src[c·stride], statistic i at offset offsets[i] (all in f64 elements) inside
- * it. The one reduction of per-chunk statistics, whichever memory the blocks are in.
+ * stats[i] = Σ_c block_c[i] over the per-chunk statistics blocks in the order they are added
+ * (chunk order c = 0, 1, …): the first is copied, the others added; finish() leaves 0 when no
+ * block came. Statistic i sits at offsets[i] (f64) inside a block. The one reduction of
+ * per-chunk statistics, wherever the blocks are (one memory: reduceChunkBlocks; shards: a fold).
  */
+export class BlockSum {
+  private count = 0;
+  constructor(
+    private readonly stats: Region<Float64Array>[],
+    private readonly offsets: number[],
+  ) {}
+
+  add(block: Float64Array): void {
+    this.stats.forEach((s, i) => {
+      const dst = s.view();
+      const o = this.offsets[i];
+      if (this.count === 0) dst.set(block.subarray(o, o + s.length));
+      else for (let j = 0; j < dst.length; j++) dst[j] += block[o + j];
+    });
+    this.count++;
+  }
+
+  finish(): void {
+    if (this.count === 0) for (const s of this.stats) s.view().fill(0);
+  }
+}
+
+/** BlockSum over nChunks blocks at src[c·stride] (f64), in chunk order. */
 export function reduceChunkBlocks(stats: Region<Float64Array>[], src: Float64Array, stride: number, offsets: number[], nChunks: number): void {
-  stats.forEach((s, i) => {
-    const dst = s.view();
-    if (nChunks === 0) {
-      dst.fill(0);
-      return;
-    }
-    const o = offsets[i];
-    dst.set(src.subarray(o, o + s.length));
-    for (let c = 1; c < nChunks; c++) {
-      const at = c * stride + o;
-      for (let j = 0; j < dst.length; j++) dst[j] += src[at + j];
-    }
-  });
+  const sum = new BlockSum(stats, offsets);
+  for (let c = 0; c < nChunks; c++) sum.add(src.subarray(c * stride, (c + 1) * stride));
+  sum.finish();
 }
 
 function align16(x: number): number {

@@ -10,7 +10,7 @@
 import type { Core, Region } from "../core/wasm.js";
 import { Rng } from "../util/rng.js";
 import { UserError } from "../util/errors.js";
-import { reduceChunkBlocks, statsBlockLayout } from "./chunked.js";
+import { BlockSum, statsBlockLayout } from "./chunked.js";
 import { covarianceEntry, type CovarianceType, type CovarianceWorkspace } from "./covariance.js";
 import type { ChunkOp, ChunkRows, RowShards } from "./shards.js";
 
@@ -74,19 +74,20 @@ export function startStatistics(
   init: InitSpec, shards: RowShards, core: Core, ws: CovarianceWorkspace, covarianceType: CovarianceType, chunkRows: number, rng: Rng,
 ): void {
   const { K, d } = ws;
-  const nChunks = Math.ceil(shards.n / chunkRows);
   const start = startResp(init, shards, chunkRows, K, rng);
-  const moments = shards.map({ op: "moments", args: { start, K, d } }, { chunkRows, stride: K + K * d });
   core.scoped(() => {
     const mass = core.f64(K);
     const moment = core.f64(K * d);
-    reduceChunkBlocks([mass, moment], moments, K + K * d, [0, K], nChunks);
+    const moments = new BlockSum([mass, moment], [0, K]);
+    shards.map({ op: "moments", args: { start, K, d } }, { chunkRows, stride: K + K * d }, (_, block) => moments.add(block));
+    moments.finish();
     core.call("shiftFromMomentsF64", { shift: ws.means.ptr, mass: mass.ptr, moment: moment.ptr, d, k: K });
   });
   const layout = statsBlockLayout(ws.estepPlan);
-  const stride = layout.blockBytes / 8;
-  const stats = shards.map({ op: "respStats", args: { start, covarianceType, K, d, shift: ws.means.view().slice() } }, { chunkRows, stride });
-  reduceChunkBlocks(layout.stats, stats, stride, layout.offsets, nChunks);
+  const stats = new BlockSum(layout.stats, layout.offsets);
+  const args = { start, covarianceType, K, d, shift: ws.means.view().slice() };
+  shards.map({ op: "respStats", args }, { chunkRows, stride: layout.blockBytes / 8 }, (_, block) => stats.add(block));
+  stats.finish();
 }
 
 /** How the chunks' responsibilities of start `init` are made; k-means++ runs its passes here. */
@@ -176,19 +177,18 @@ function kmeansPlusPlus(shards: RowShards, chunkRows: number, K: number, rng: Rn
   const C = new Float64Array(K * d);
   const pick = (k: number, i: number) => {
     const c = Math.floor(i / chunkRows);
-    C.set(shards.map({ op: "row", args: { i, d } }, { chunkRows, stride: d, from: c, to: c + 1 }), k * d);
+    shards.map({ op: "row", args: { i, d } }, { chunkRows, stride: d, from: c, to: c + 1 }, (_, row) => C.set(row, k * d));
   };
   pick(0, rng.int(n));
   const after = new Float64Array(nChunks);
   for (let k = 1; k < K; k++) {
     const args = { centres: C.slice(0, k * d), m: k, d, perRow: false };
-    const sums = shards.map({ op: "distances", args }, { chunkRows, stride: 2 });
     let total = 0;
     let last = -1; // the last row with D² > 0
-    for (let c = 0; c < nChunks; c++) {
-      after[c] = total += sums[2 * c];
-      if (sums[2 * c + 1] >= 0) last = sums[2 * c + 1];
-    }
+    shards.map({ op: "distances", args }, { chunkRows, stride: 2 }, (c, sums) => {
+      after[c] = total += sums[0];
+      if (sums[1] >= 0) last = sums[1];
+    });
     let i: number;
     if (total > 0) {
       const u = rng.uniform() * total;
@@ -198,18 +198,19 @@ function kmeansPlusPlus(shards: RowShards, chunkRows: number, K: number, rng: Rn
       i = last;
       if (c < nChunks) {
         const before = c > 0 ? after[c - 1] : 0;
-        const row = shards.map({ op: "distances", args: { ...args, perRow: true } }, { chunkRows, stride: 2 + chunkRows, from: c, to: c + 1 });
         const rows = Math.min(chunkRows, n - c * chunkRows);
-        // the same sums as the pass's: at the chunk's last row before + s equals after[c] > u
-        let s = 0;
-        for (let j = 0; j < rows; j++) {
-          const v = row[2 + j];
-          s += v;
-          if (before + s > u && v > 0) {
-            i = c * chunkRows + j;
-            break;
+        shards.map({ op: "distances", args: { ...args, perRow: true } }, { chunkRows, stride: 2 + chunkRows, from: c, to: c + 1 }, (_, row) => {
+          // the same sums as the pass's: at the chunk's last row before + s equals after[c] > u
+          let s = 0;
+          for (let j = 0; j < rows; j++) {
+            const v = row[2 + j];
+            s += v;
+            if (before + s > u && v > 0) {
+              i = c * chunkRows + j;
+              break;
+            }
           }
-        }
+        });
       }
     } else i = rng.int(n); // every row coincides with a centre: any row will do
     pick(k, i);

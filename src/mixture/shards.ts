@@ -63,7 +63,7 @@ export type ChunkOpName = keyof typeof CHUNK_OPS;
 /** A pass: an operation and its arguments (plain data: posted to worker threads as is). */
 export type ChunkTask = { [O in ChunkOpName]: { op: O; args: Parameters<(typeof CHUNK_OPS)[O]["prepare"]>[1] } }[ChunkOpName];
 
-/** Which chunks a pass runs and how its results are laid out. */
+/** Which chunks a pass runs and how long each one's result is. */
 export interface PassShape {
   /** Rows per chunk (only the data's last chunk is shorter). */
   chunkRows: number;
@@ -74,21 +74,24 @@ export interface PassShape {
   to?: number;
 }
 
+/** Receives chunk c's result (stride f64, valid only during the call), in chunk order. */
+export type ChunkFold = (c: number, result: Float64Array) => void;
+
 /**
- * n×d rows in chunks that a pass visits one by one, wherever they are. `map` runs a task on
- * chunks [from, to) and returns their results: chunk c's at (c − from)·stride (the array is
- * valid until the next map).
+ * n×d rows in chunks that a pass visits wherever they are. `map` runs a task on chunks
+ * [from, to) and hands their results to `fold` one by one in chunk order, so a caller that sums
+ * them sums in the same order whoever ran which chunk.
  */
 export interface RowShards {
   /** n, the rows. */
   readonly n: number;
   /** d, values per row. */
   readonly d: number;
-  map(task: ChunkTask, shape: PassShape): Float64Array;
+  map(task: ChunkTask, shape: PassShape, fold: ChunkFold): void;
 }
 
 /** Chunks of chunkRows rows over n rows. */
-export function chunkCount(n: number, chunkRows: number): number {
+function chunkCount(n: number, chunkRows: number): number {
   return Math.ceil(n / chunkRows);
 }
 
@@ -103,7 +106,7 @@ export function prepareTask(core: Core, task: ChunkTask): (chunk: ChunkRows, out
   return op.prepare(core, task.args);
 }
 
-/** The range and result array of a pass, checked. */
+/** The chunk range of a pass, checked. */
 export function passRange(n: number, { chunkRows, stride, from = 0, to }: PassShape): { from: number; to: number } {
   const nChunks = chunkCount(n, chunkRows);
   const end = to ?? nChunks;
@@ -130,17 +133,17 @@ export function inMemoryShards(core: Core, X: Region<Float32Array>, n: number, d
   return {
     n,
     d,
-    map(task, shape) {
+    map(task, shape, fold) {
       const { from, to } = passRange(n, shape);
-      const out = new Float64Array((to - from) * shape.stride);
+      const out = new Float64Array(shape.stride);
       core.scoped(() => {
         const run = prepareTask(core, task);
         for (let c = from; c < to; c++) {
-          const at = (c - from) * shape.stride;
-          run(chunkOf(core, X, n, d, shape.chunkRows, c), out.subarray(at, at + shape.stride));
+          out.fill(0);
+          run(chunkOf(core, X, n, d, shape.chunkRows, c), out);
+          fold(c, out);
         }
       });
-      return out;
     },
   };
 }

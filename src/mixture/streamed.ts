@@ -3,11 +3,11 @@
 // E-step is one pass of CHUNK_OPS.estep over the fit's chunks; the blocks and Σ log p are
 // summed in chunk order exactly as chunkedWorkspace sums them in one memory, so the streamed fit
 // and the in-memory fit of the same rows give the same bits (docs/scale.md). Node-free.
-import { reduceChunkBlocks, statsBlockLayout } from "./chunked.js";
+import { BlockSum, statsBlockLayout } from "./chunked.js";
 import type { CovarianceType, CovarianceWorkspace } from "./covariance.js";
 import type { EmSteps } from "./em.js";
 import type { MixtureParams, MixtureScorer } from "./scorer.js";
-import { chunkCount, type RowShards } from "./shards.js";
+import type { RowShards } from "./shards.js";
 
 /**
  * EM's steps for `ws` (the fit's parameters and statistics, in this thread's core) over the rows
@@ -17,16 +17,17 @@ export function shardedSteps(ws: CovarianceWorkspace, covarianceType: Covariance
   const layout = statsBlockLayout(ws.estepPlan);
   const blockLength = layout.blockBytes / 8;
   return {
-    estep(shards, n) {
+    estep(shards) {
       const model: MixtureParams = {
         covarianceType, nFeatures: ws.d, weights: ws.weights.view().slice(), means: ws.means.view().slice(), variances: ws.variances.view().slice(),
       };
-      const stride = blockLength + 1;
-      const out = shards.map({ op: "estep", args: { model } }, { chunkRows, stride });
-      const nChunks = chunkCount(n, chunkRows);
-      reduceChunkBlocks(layout.stats, out, stride, layout.offsets, nChunks);
+      const stats = new BlockSum(layout.stats, layout.offsets);
       let total = 0;
-      for (let c = 0; c < nChunks; c++) total += out[c * stride + blockLength];
+      shards.map({ op: "estep", args: { model } }, { chunkRows, stride: blockLength + 1 }, (_, out) => {
+        stats.add(out);
+        total += out[blockLength];
+      });
+      stats.finish();
       return total;
     },
     mstep: (regCovar) => ws.mstep(regCovar),
@@ -39,10 +40,8 @@ export function shardedSteps(ws: CovarianceWorkspace, covarianceType: Covariance
  * on, −(this) is the fit's nll to the last bit (as sourceLogLikelihood on one thread).
  */
 export function shardsLogLikelihood(scorer: MixtureScorer, shards: RowShards): number {
-  const chunkRows = scorer.fitChunkRows(shards.n);
-  const stride = scorer.blockLength + 1;
-  const out = shards.map({ op: "estep", args: { model: scorer.model } }, { chunkRows, stride });
   let total = 0;
-  for (let c = 0; c < chunkCount(shards.n, chunkRows); c++) total += out[c * stride + scorer.blockLength];
+  const shape = { chunkRows: scorer.fitChunkRows(shards.n), stride: scorer.blockLength + 1 };
+  shards.map({ op: "estep", args: { model: scorer.model } }, shape, (_, out) => (total += out[scorer.blockLength]));
   return total;
 }

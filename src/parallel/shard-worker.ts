@@ -1,6 +1,7 @@
 // Worker thread of ShardPool (shard-workers.ts): instantiates build/core.wasm once, in a memory
-// of its own, then on each pass claims chunks, reads them from the file and runs the pass's
-// task on them, writing each chunk's result into the shared results buffer. Node only.
+// of its own; prepares each pass's task when it arrives, then on each of its windows claims
+// chunks, reads them from the file and runs the task on them, writing each chunk's result into
+// the shared results buffer. Node only.
 import { parentPort, type MessagePort } from "node:worker_threads";
 import { loadCoreSync } from "../core/wasm.js";
 import { markReady } from "./claims.js";
@@ -17,7 +18,11 @@ parentPort!.on("message", (m: ShardWorkerMessage) => {
     markReady(control);
     return;
   }
-  const e = state!.run(m);
+  if (m.type === "task") {
+    state!.setTask(m);
+    return;
+  }
+  const e = state!.runWindow(m);
   if (e !== undefined) {
     // claimChunks has set FAILED and counted every chunk this thread claimed as done; the pool reads this message synchronously
     const err: ShardWorkerError = e instanceof Error ? { name: e.name, message: e.message } : { name: "Error", message: String(e) };

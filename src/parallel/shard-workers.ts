@@ -11,9 +11,9 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import { CORE_WASM_PATH } from "../core/node.js";
-import { loadCoreSync, type Core } from "../core/wasm.js";
+import { loadCoreSync, type Core, type Region } from "../core/wasm.js";
 import { RowFileReader, type RowFileLayout } from "../data/row-file.js";
-import { passRange, prepareTask, type ChunkTask, type PassShape, type RowShards } from "../mixture/shards.js";
+import { passRange, prepareTask, type ChunkFold, type ChunkRows, type ChunkTask, type PassShape, type RowShards } from "../mixture/shards.js";
 import { UserError } from "../util/errors.js";
 import {
   chunksByThread, claimChunks, drainErrors, failPass, MAX_CLAIMS, newControl, openPass, passFailed, readyCount,
@@ -22,15 +22,26 @@ import {
 
 const WORKER_URL = new URL("./shard-worker.js", import.meta.url);
 
-/** A pass as posted to the workers. */
-export interface PassMessage {
-  type: "pass";
-  gen: number;
+/**
+ * Chunks per thread in one window of a pass: a window's results wait in a buffer until the
+ * calling thread folds them in chunk order, so memory holds a window, never a pass.
+ */
+const WINDOW_CHUNKS_PER_THREAD = 32;
+
+/** A pass's task, posted once; the windows that follow run it. */
+export interface TaskMessage {
+  type: "task";
   task: ChunkTask;
   chunkRows: number;
-  stride: number;
+}
+
+/** One window of the current task: chunks [from, to). */
+export interface WindowMessage {
+  type: "window";
+  gen: number;
   from: number;
   to: number;
+  stride: number;
   /** Where chunk from + i writes its result: at i·stride f64. */
   results: SharedArrayBuffer;
 }
@@ -38,7 +49,8 @@ export interface PassMessage {
 /** Messages from the pool to a worker. */
 export type ShardWorkerMessage =
   | { type: "init"; module: WebAssembly.Module; layout: RowFileLayout; control: SharedArrayBuffer; thread: number; errors: MessagePort }
-  | PassMessage;
+  | TaskMessage
+  | WindowMessage;
 
 /** A worker's failure, as it posts it on its error port. */
 export interface ShardWorkerError {
@@ -98,31 +110,43 @@ export class ShardPool implements RowShards {
     return this.layout.cols;
   }
 
-  map(task: ChunkTask, shape: PassShape): Float64Array {
+  map(task: ChunkTask, shape: PassShape, fold: ChunkFold): void {
     if (this.closed) throw new Error("ShardPool: map after close");
     const { from, to } = passRange(this.n, shape);
-    const count = to - from;
-    if (count > MAX_CLAIMS) throw new RangeError(`ShardPool: ${count} chunks in one pass, at most ${MAX_CLAIMS}`);
-    const bytes = count * shape.stride * 8;
+    const { chunkRows, stride } = shape;
+    const window = Math.min(MAX_CLAIMS, WINDOW_CHUNKS_PER_THREAD * this.threads);
+    const bytes = Math.min(window, to - from) * stride * 8;
     if (this.results.byteLength < bytes) this.results = new SharedArrayBuffer(bytes);
+    const message: TaskMessage = { type: "task", task, chunkRows };
+    for (const w of this.workers) w.postMessage(message);
+    this.here.setTask(message);
+    for (let start = from; start < to; start += window) {
+      const end = Math.min(to, start + window);
+      this.runWindow({ type: "window", gen: 0, from: start, to: end, stride, results: this.results });
+      const results = new Float64Array(this.results, 0, (end - start) * stride);
+      for (let c = start; c < end; c++) fold(c, results.subarray((c - start) * stride, (c - start + 1) * stride));
+    }
+  }
+
+  /** Every chunk of one window, on this thread and the workers; returns when all are done. */
+  private runWindow(w: WindowMessage): void {
     drainErrors(this.errorPorts);
     this.gen = (this.gen % 0x7fff) + 1;
+    const window = { ...w, gen: this.gen };
     openPass(this.control, this.gen);
-    const pass: PassMessage = { type: "pass", gen: this.gen, task, chunkRows: shape.chunkRows, stride: shape.stride, from, to, results: this.results };
-    for (const w of this.workers) w.postMessage(pass);
+    for (const worker of this.workers) worker.postMessage(window);
     let own: unknown;
     try {
-      own = this.here.run(pass);
+      own = this.here.runWindow(window);
     } finally {
       // Even when this thread failed: the results buffer must not be reused while workers write.
-      waitDone(this.control, count, "ShardPool");
+      waitDone(this.control, w.to - w.from, "ShardPool");
     }
     if (own !== undefined) throw own;
     if (passFailed(this.control)) {
       const e = workerError<ShardWorkerError>(this.errorPorts) ?? { name: "Error", message: "a chunk failed in a worker thread" };
       throw e.name === "UserError" ? new UserError(e.message) : new Error(`shard worker failed: ${e.message}`);
     }
-    return new Float64Array(this.results, 0, count * shape.stride);
   }
 
   /**
@@ -144,7 +168,7 @@ export class ShardPool implements RowShards {
     return this.here.memoryBytes;
   }
 
-  /** Terminate the workers and close the calling thread's file. */
+  /** Terminate the workers. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -154,14 +178,19 @@ export class ShardPool implements RowShards {
 }
 
 /**
- * One thread's part: its Core and the file. run(pass) reads and runs the chunks it claims and
- * returns the first error it hit (undefined if none), once no chunk of the pass is left.
+ * One thread's part: its Core, the file, and the current task prepared in the core (kept from
+ * its task message to the next one). runWindow reads and runs the chunks this thread claims and
+ * returns the first error it hit (undefined if none), once no chunk of the window is left.
  */
 export class ThreadState {
   private readonly core: Core;
   private readonly layout: RowFileLayout;
   private readonly control: Int32Array;
   private readonly thread: number;
+  /** The arena's top before the current task's allocations. */
+  private mark: number | undefined;
+  private prepared: { run: (chunk: ChunkRows, out: Float64Array) => void; X: Region<Float32Array>; chunkRows: number } | undefined;
+  private prepareError: unknown;
 
   constructor(core: Core, layout: RowFileLayout, control: Int32Array, thread: number) {
     this.core = core;
@@ -174,42 +203,57 @@ export class ThreadState {
     return this.core.memory.buffer.byteLength;
   }
 
-  run(pass: PassMessage): unknown {
+  /** Prepare `m.task` (the previous task's memory is freed first); a failure is kept for its windows. */
+  setTask(m: TaskMessage): void {
+    if (this.mark !== undefined) this.core.release(this.mark);
+    this.mark = this.core.mark();
+    this.prepared = undefined;
+    this.prepareError = undefined;
+    try {
+      const run = prepareTask(this.core, m.task);
+      this.prepared = { run, X: this.core.f32(m.chunkRows * this.layout.cols), chunkRows: m.chunkRows };
+    } catch (e) {
+      this.prepareError = e;
+    }
+  }
+
+  runWindow(w: WindowMessage): unknown {
     const { core, layout } = this;
     const d = layout.cols;
-    const results = new Float64Array(pass.results);
-    const count = pass.to - pass.from;
-    return core.scoped(() => {
-      let reader: RowFileReader | undefined;
-      let runOne: ((i: number) => void) | undefined;
-      let error: unknown;
-      try {
-        const run = prepareTask(core, pass.task);
-        const X = core.f32(pass.chunkRows * d);
-        const file = (reader = new RowFileReader(layout));
-        runOne = (i) => {
-          const c = pass.from + i;
-          const first = c * pass.chunkRows;
-          const rows = Math.min(pass.chunkRows, layout.rows - first);
-          file.readRows(first, rows, X.view().subarray(0, rows * d), false);
-          // the SIMD check; the reader names the value when there is one
-          const bad = core.call("firstNonFiniteF32", { x: X.ptr, n: rows * d });
-          if (bad >= 0) throw file.nonFiniteError(first, bad);
-          const chunk = { ptr: X.ptr, length: rows * d, view: () => X.view().subarray(0, rows * d) };
-          run({ X: chunk, rows, first }, results.subarray(i * pass.stride, (i + 1) * pass.stride));
-        };
-      } catch (e) {
-        // this thread cannot run chunks (its core or the file failed): the pass fails, the others stop
-        failPass(this.control);
-        error = e;
-      }
-      try {
-        // after a failed preparation FAILED is set: the chunks this thread claims are only counted
-        const first = claimChunks(this.control, pass.gen, count, this.thread, runOne ?? (() => {}));
-        return error ?? first;
-      } finally {
-        reader?.close();
-      }
-    });
+    const count = w.to - w.from;
+    const prepared = this.prepared;
+    if (!prepared) {
+      // this thread cannot run chunks: the window fails; the chunks it claims are only counted
+      failPass(this.control);
+      claimChunks(this.control, w.gen, count, this.thread, () => {});
+      return this.prepareError ?? new Error("ShardPool: a window came before its task");
+    }
+    const results = new Float64Array(w.results);
+    const { run, X, chunkRows } = prepared;
+    let file: RowFileReader | undefined;
+    try {
+      file = new RowFileReader(layout);
+    } catch (e) {
+      failPass(this.control);
+      claimChunks(this.control, w.gen, count, this.thread, () => {});
+      return e;
+    }
+    const reader = file;
+    try {
+      return claimChunks(this.control, w.gen, count, this.thread, (i) => {
+        const first = (w.from + i) * chunkRows;
+        const rows = Math.min(chunkRows, layout.rows - first);
+        reader.readRows(first, rows, X.view().subarray(0, rows * d), false);
+        // the SIMD check; the reader names the value when there is one
+        const bad = core.call("firstNonFiniteF32", { x: X.ptr, n: rows * d });
+        if (bad >= 0) throw reader.nonFiniteError(first, bad);
+        const chunk = { ptr: X.ptr, length: rows * d, view: () => X.view().subarray(0, rows * d) };
+        const out = results.subarray(i * w.stride, (i + 1) * w.stride);
+        out.fill(0);
+        core.scoped(() => run({ X: chunk, rows, first }, out));
+      });
+    } finally {
+      reader.close();
+    }
   }
 }
