@@ -12,7 +12,7 @@ import { Rng } from "../util/rng.js";
 import { UserError } from "../util/errors.js";
 import { BlockSum, statsBlockLayout } from "./chunked.js";
 import { covarianceEntry, type CovarianceType, type CovarianceWorkspace } from "./covariance.js";
-import type { ChunkOp, ChunkRows, RowShards } from "./shards.js";
+import type { ChunkMemo, ChunkOp, ChunkRows, RowShards } from "./shards.js";
 
 export type InitMethod = "kmeans++" | "random" | "random-assignment";
 export type InitSpec = InitMethod | { labels: ArrayLike<number> } | { means: ArrayLike<number> };
@@ -218,13 +218,25 @@ function kmeansPlusPlus(shards: RowShards, chunkRows: number, K: number, rng: Rn
   return C;
 }
 
-/** D² of each row of a chunk: the least squared distance to m centres (m×d f64), as −2·(−½‖x − c‖²). */
-function chunkD2(core: Core, chunk: ChunkRows, C: Float64Array, m: number, d: number): Float64Array {
-  const d2 = new Float64Array(chunk.rows).fill(Infinity);
-  for (let j = 0; j < m; j++) {
+/**
+ * D² of each row of a chunk: the least squared distance to m centres (m×d f64), as −2·(−½‖x − c‖²),
+ * the minimum taken centre by centre. With `memo`, the D² to the first centres is kept for the
+ * next pass (k-means++ adds one centre per pass): min is exact, so the result is the same.
+ */
+function chunkD2(core: Core, chunk: ChunkRows, C: Float64Array, m: number, d: number, memo?: ChunkMemo): Float64Array {
+  const key = `kmeans++ D² ${chunk.first}`;
+  const kept = memo?.get(key) as { centres: Float64Array; d2: Float64Array } | undefined;
+  let from = 0;
+  let d2: Float64Array;
+  if (kept && kept.centres.length <= m * d && kept.centres.every((v, i) => Object.is(v, C[i]))) {
+    from = kept.centres.length / d;
+    d2 = kept.d2;
+  } else d2 = new Float64Array(chunk.rows).fill(Infinity);
+  for (let j = from; j < m; j++) {
     const s = negHalfSqDist(core, chunk.X, chunk.rows, d, C.subarray(j * d, (j + 1) * d), 1);
     for (let i = 0; i < chunk.rows; i++) d2[i] = Math.min(d2[i], -2 * s[i]);
   }
+  memo?.set(key, { centres: C.slice(0, m * d), d2 });
   return d2;
 }
 
@@ -268,9 +280,9 @@ export const startOps = {
    * in the data) with D² > 0 or −1; with perRow, out[2 + j] = D² of its row j.
    */
   distances: {
-    prepare(core: Core, { centres, m, d, perRow }: { centres: Float64Array; m: number; d: number; perRow: boolean }) {
+    prepare(core: Core, { centres, m, d, perRow }: { centres: Float64Array; m: number; d: number; perRow: boolean }, memo?: ChunkMemo) {
       return (chunk: ChunkRows, out: Float64Array) => {
-        const d2 = chunkD2(core, chunk, centres, m, d);
+        const d2 = chunkD2(core, chunk, centres, m, d, memo);
         let sum = 0;
         let last = -1;
         for (let j = 0; j < chunk.rows; j++) {

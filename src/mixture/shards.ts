@@ -25,8 +25,15 @@ export interface ChunkRows {
  * chunk c's result into `out` (the pass's stride of f64; an op writes what its caller reads).
  */
 export interface ChunkOp<A> {
-  prepare(core: Core, args: A): (chunk: ChunkRows, out: Float64Array) => void;
+  prepare(core: Core, args: A, memo?: ChunkMemo): (chunk: ChunkRows, out: Float64Array) => void;
 }
+
+/**
+ * What an operation may keep about a chunk from one pass to the next, when the same thread sees
+ * the same chunk every pass (in memory; a worker of a ShardPool does not): a cache, never a
+ * change of result.
+ */
+export type ChunkMemo = Map<string, unknown>;
 
 /** The model an E-step or a labelling pass uses (a fitted GaussianMixture's learned state, as plain arrays). */
 export type ModelArgs = { model: MixtureParams };
@@ -100,10 +107,10 @@ export function isRowShards(x: unknown): x is RowShards {
   return typeof x === "object" && x !== null && typeof (x as RowShards).map === "function";
 }
 
-/** Run one chunk of `task`: the preparation of `run` comes from CHUNK_OPS[task.op]. */
-export function prepareTask(core: Core, task: ChunkTask): (chunk: ChunkRows, out: Float64Array) => void {
+/** The function that runs `task` on one chunk (CHUNK_OPS[task.op].prepare). */
+export function prepareTask(core: Core, task: ChunkTask, memo?: ChunkMemo): (chunk: ChunkRows, out: Float64Array) => void {
   const op = CHUNK_OPS[task.op] as ChunkOp<unknown>;
-  return op.prepare(core, task.args);
+  return op.prepare(core, task.args, memo);
 }
 
 /** The chunk range of a pass, checked. */
@@ -130,6 +137,7 @@ export function chunkOf(core: Core, X: Region<Float32Array>, n: number, d: numbe
 
 /** The rows of X (f32 n×d, a region of `core`) as shards run on this thread, in chunk order. */
 export function inMemoryShards(core: Core, X: Region<Float32Array>, n: number, d: number): RowShards {
+  const memo: ChunkMemo = new Map();
   return {
     n,
     d,
@@ -137,7 +145,7 @@ export function inMemoryShards(core: Core, X: Region<Float32Array>, n: number, d
       const { from, to } = passRange(n, shape);
       const out = new Float64Array(shape.stride);
       core.scoped(() => {
-        const run = prepareTask(core, task);
+        const run = prepareTask(core, task, memo);
         for (let c = from; c < to; c++) {
           out.fill(0);
           run(chunkOf(core, X, n, d, shape.chunkRows, c), out);
