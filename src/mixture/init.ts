@@ -121,13 +121,14 @@ function chunkResp(core: Core, start: StartResp, K: number, d: number, chunk: Ch
   const r = resp.view();
   r.fill(0);
   if (start.kind === "nearest") {
-    const s = negHalfSqDist(core, chunk.X, rows, d, start.centres, K);
-    const v = resp.view(); // fresh: negHalfSqDist allocates
-    for (let i = 0; i < rows; i++) {
-      let best = 0; // nearest centre; ties go to the lower index
-      for (let k = 1; k < K; k++) if (s[i * K + k] > s[i * K + best]) best = k;
-      v[i * K + best] = 1;
-    }
+    withNegHalfSqDist(core, chunk.X, rows, d, start.centres, K, (s) => {
+      const v = resp.view(); // fresh: the distances were allocated after r
+      for (let i = 0; i < rows; i++) {
+        let best = 0; // nearest centre; ties go to the lower index
+        for (let k = 1; k < K; k++) if (s[i * K + k] > s[i * K + best]) best = k;
+        v[i * K + best] = 1;
+      }
+    });
   } else if (start.kind === "labels") {
     for (let i = 0; i < rows; i++) r[i * K + start.labels[first + i]] = 1;
   } else {
@@ -219,22 +220,26 @@ function kmeansPlusPlus(shards: RowShards, chunkRows: number, K: number, rng: Rn
 }
 
 /**
- * D² of each row of a chunk: the least squared distance to m centres (m×d f64), as −2·(−½‖x − c‖²),
- * the minimum taken centre by centre. With `memo`, the D² to the first centres is kept for the
- * next pass (k-means++ adds one centre per pass): min is exact, so the result is the same.
+ * D² of each row of a chunk (into `d2`, at least rows long): the least squared distance to m
+ * centres (m×d f64), as −2·(−½‖x − c‖²), the minimum taken centre by centre. With `memo`, the D²
+ * to the first centres is kept for the next pass, in an array of its own (k-means++ adds one
+ * centre per pass): min is exact, so the result is the same.
  */
-function chunkD2(core: Core, chunk: ChunkRows, C: Float64Array, m: number, d: number, memo?: ChunkMemo): Float64Array {
+function chunkD2(core: Core, chunk: ChunkRows, C: Float64Array, m: number, d: number, d2: Float64Array, memo?: ChunkMemo): Float64Array {
   const key = `kmeans++ D² ${chunk.first}`;
   const kept = memo?.get(key) as { centres: Float64Array; d2: Float64Array } | undefined;
   let from = 0;
-  let d2: Float64Array;
   if (kept && kept.centres.length <= m * d && kept.centres.every((v, i) => Object.is(v, C[i]))) {
     from = kept.centres.length / d;
     d2 = kept.d2;
-  } else d2 = new Float64Array(chunk.rows).fill(Infinity);
+  } else {
+    if (memo) d2 = new Float64Array(chunk.rows);
+    d2.fill(Infinity, 0, chunk.rows);
+  }
   for (let j = from; j < m; j++) {
-    const s = negHalfSqDist(core, chunk.X, chunk.rows, d, C.subarray(j * d, (j + 1) * d), 1);
-    for (let i = 0; i < chunk.rows; i++) d2[i] = Math.min(d2[i], -2 * s[i]);
+    withNegHalfSqDist(core, chunk.X, chunk.rows, d, C.subarray(j * d, (j + 1) * d), 1, (s) => {
+      for (let i = 0; i < chunk.rows; i++) d2[i] = Math.min(d2[i], -2 * s[i]);
+    });
   }
   memo?.set(key, { centres: C.slice(0, m * d), d2 });
   return d2;
@@ -244,8 +249,11 @@ function chunkD2(core: Core, chunk: ChunkRows, C: Float64Array, m: number, d: nu
 // Distances: the diagonal log-probability kernel with unit precisions and zero constants
 // returns −½‖x − c‖², so k-means++ needs no kernel of its own.
 
-/** out (n×m f64) = −½‖x_i − c_j‖² for centres C (m×d f64). */
-function negHalfSqDist(core: Core, X: Region<Float32Array>, n: number, d: number, C: Float64Array, m: number): Float64Array {
+/**
+ * fn(s) with s (n×m f64) = −½‖x_i − c_j‖² for centres C (m×d f64): a view of the arena, valid
+ * during the call only (no copy: the start's passes call this for every chunk).
+ */
+function withNegHalfSqDist<T>(core: Core, X: Region<Float32Array>, n: number, d: number, C: Float64Array, m: number, fn: (s: Float64Array) => T): T {
   return core.scoped(() => {
     const c = core.putF64(C);
     const prec = core.f64(m * d);
@@ -257,7 +265,7 @@ function negHalfSqDist(core: Core, X: Region<Float32Array>, n: number, d: number
     core.call("logprobDiagF32", {
       out: out.ptr, scratch: scratch.ptr, x: X.ptr, means: c.ptr, prec: prec.ptr, logConst: zero.ptr, n, d, k: m,
     });
-    return out.view().slice();
+    return fn(out.view());
   });
 }
 
@@ -281,8 +289,11 @@ export const startOps = {
    */
   distances: {
     prepare(core: Core, { centres, m, d, perRow }: { centres: Float64Array; m: number; d: number; perRow: boolean }, memo?: ChunkMemo) {
+      let own = new Float64Array(0);
       return (chunk: ChunkRows, out: Float64Array) => {
-        const d2 = chunkD2(core, chunk, centres, m, d, memo);
+        // without a memo, one buffer for every chunk of the pass
+        if (own.length < chunk.rows) own = new Float64Array(chunk.rows);
+        const d2 = chunkD2(core, chunk, centres, m, d, own, memo);
         let sum = 0;
         let last = -1;
         for (let j = 0; j < chunk.rows; j++) {
