@@ -7,22 +7,10 @@
 // X is f32 row-major n×d; every distance is computed in f64 lanes (each row promoted once):
 // with f32 lanes the rounding of μ and of x − μ broke the 1e-9 monotonicity bound and nearly
 // the 1e-6 agreement with the float64 twin on data with a large common offset (docs/gmm.md).
-import { hsumF64x2 } from "./simd";
+import { hsumF64x2, logSumExpToResp } from "./simd";
 
 /** sklearn's guard for empty components (as in mstep.ts): n_k + 10·eps. */
 const NK_EPS: f64 = 10 * f64.EPSILON;
-/**
- * exp(t) is exactly +0 for t < EXP_ZERO (e^−750 ≈ 2e−326, far below half the smallest
- * subnormal): such terms of a log-sum-exp are skipped without calling exp, changing no bit.
- */
-const EXP_ZERO: f64 = -750;
-/**
- * A row's responsibility r = exp(t) with t < R_SKIP_LOG (r < e^−72 ≈ 5e−32 ≈ eps²) is left out
- * of the statistics (docs/gmm.md, "Cost"): over n rows it moves Σr by < n·5e−32, far below the
- * rounding of any component with mass, while on MNIST it skips ~2 of every ~3 non-zero
- * responsibilities per row — each a full pass over the component's 2·d statistics.
- */
-const R_SKIP_LOG: f64 = -72;
 
 /** xd[j] = x[j] for one row: f32 → f64, once per row, so the K distance loops read f64 directly. */
 @inline function promoteRow(xd: usize, x: usize, d: i32): void {
@@ -125,20 +113,6 @@ const R_SKIP_LOG: f64 = -72;
   }
 }
 
-/** log Σ_k exp(v_k) for K f64 values at v; −Infinity when every v_k is −Infinity. */
-@inline function logSumExpF64(v: usize, k: i32): f64 {
-  let m = -Infinity;
-  for (let c = 0; c < k; c++) m = Math.max(m, load<f64>(v + (<usize>c << 3)));
-  if (m == -Infinity) return m;
-  let s: f64 = 0;
-  // every exponent ≤ 0 and the largest is exactly 0, so s ∈ [1, K]: its log is safe.
-  for (let c = 0; c < k; c++) {
-    const t = load<f64>(v + (<usize>c << 3)) - m;
-    if (t >= EXP_ZERO) s += Math.exp(t);
-  }
-  return m + Math.log(s);
-}
-
 /**
  * acc[j] += r·(x_j − c_j) and acc2[j] += r·(x_j − c_j)² over one f64 row x and shift c of
  * length d (f64 lanes, scalar tail). x − c is the same subtraction, with the same operands, as
@@ -176,19 +150,17 @@ const R_SKIP_LOG: f64 = -72;
 }
 
 /**
- * Row i's part of the fused E-step, from its weighted log-probabilities lp (K): returns log p(x_i).
- * Statistics are shifted by `shift` (K×d f64): sumX += r·(x − c_k), sumX2 += r·(x − c_k)², for
- * every component with r ≥ e^R_SKIP_LOG.
+ * Row i's part of the fused E-step, from its weighted log-probabilities lp (K, overwritten with
+ * the responsibilities): returns log p(x_i). Statistics are shifted by `shift` (K×d f64):
+ * sumX += r·(x − c_k), sumX2 += r·(x − c_k)², for every component logSumExpToResp keeps.
  */
 @inline function finishRow(sumR: usize, sumX: usize, sumX2: usize, shift: usize, lp: usize, xd: usize, d: i32, k: i32): f64 {
-  const lse = logSumExpF64(lp, k);
+  const lse = logSumExpToResp(lp, k);
   const rowF64 = <usize>d << 3;
   for (let c = 0; c < k; c++) {
-    // r = exp(t) ∈ [0, 1]; below e^R_SKIP_LOG the component gets nothing from this row.
-    // (A NaN t fails the test and reaches the statistics, as it should.)
-    const t = load<f64>(lp + (<usize>c << 3)) - lse;
-    if (t < R_SKIP_LOG) continue;
-    const r = Math.exp(t);
+    // r ∈ [0, 1]; 0 for a component left out by the cut (or every one when lse is not finite).
+    const r = load<f64>(lp + (<usize>c << 3));
+    if (r == 0) continue;
     store<f64>(sumR + (<usize>c << 3), load<f64>(sumR + (<usize>c << 3)) + r);
     const off = <usize>c * rowF64;
     accumulateShiftedRow(sumX + off, sumX2 + off, xd, shift + off, r, d);
@@ -199,7 +171,7 @@ const R_SKIP_LOG: f64 = -72;
 /**
  * Fused E-step over n rows of X (f32, row-major n×d) for K diagonal components:
  * per row, weighted log-probabilities, log-sum-exp, responsibilities r_ik (those below
- * e^−72 left out: R_SKIP_LOG), and accumulation
+ * e^−72 of the row's largest left out: R_SKIP_LOG in simd.ts), and accumulation
  * (+=, caller zeroes) of sumR (K f64), sumX (K×d f64) = Σ r·(x − μ_k), sumX2 (K×d f64) =
  * Σ r·(x − μ_k)²: moments shifted by the means this E-step uses (mstepDiagF64 takes them back
  * as its shift; docs/gmm.md, "Shifted statistics"). Every chunk of rows of one E-step shares
