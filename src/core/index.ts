@@ -9,8 +9,9 @@ export type { CoreExports, CoreSource, Region } from "./wasm.js";
 export { matrix, takeRows, CoreMatrix, toCoreMatrix, inArena, type Matrix } from "./matrix.js";
 export { parseCsv } from "../data/csv-parse.js";
 
-export { GaussianMixture, sortByWeight } from "../mixture/gaussian-mixture.js";
-export type { GaussianMixtureOptions, CovarianceType, InitMethod, InitSpec } from "../mixture/gaussian-mixture.js";
+export { GaussianMixture, GMM_DEFAULTS, sortByWeight } from "../mixture/gaussian-mixture.js";
+export type { GaussianMixtureOptions, CovarianceType, ComponentVariance, InitMethod, InitSpec } from "../mixture/gaussian-mixture.js";
+export { COVARIANCE_TYPES, COVARIANCE_TYPE_NAMES, covarianceEntry, type CovarianceEntry } from "../mixture/covariance.js";
 
 export { PCA, type PCAOptions, type PCAJSON } from "../decomposition/pca.js";
 export type { CovarianceInput, QuantizedMatrix } from "../linalg/covariance.js";

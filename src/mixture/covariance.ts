@@ -1,12 +1,11 @@
 // The covariance variants of the Gaussian mixture, as a table keyed by covarianceType.
-// Each entry owns its buffers in the arena and the kernel calls over them, so the EM loop
-// (em.ts) and the estimator never branch on the type. A new type ("full") is one more entry.
+// Each entry owns its buffers in the arena and the kernel calls over them, and knows its
+// variance layout, so the EM loop (em.ts), the estimator, the experiments and the CLI never
+// branch on the type. A new type is one more entry here (and its kernels).
 import type { Core, Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
 import type { EstepPlan } from "./chunked.js";
 import { fullCovParameterCount, fullWorkspace } from "./full-kernels.js";
-
-export type CovarianceType = "full" | "diag" | "spherical";
 
 /** The per-fit state of one covariance type in linear memory, and the kernels over it. */
 export interface MixtureWorkspace {
@@ -32,12 +31,24 @@ export interface MixtureWorkspace {
   readonly estepPlan?: EstepPlan;
 }
 
+/**
+ * One component's variance as reports and `sortByWeight` give it: spherical a number, diag the
+ * d variances, full the d×d covariance as d rows.
+ */
+export type ComponentVariance = number | number[] | number[][];
+
 /** One covariance type: its parameter count, its variance layout and its workspace. */
 export interface CovarianceEntry {
   /** Free covariance parameters (sklearn's count, for bic/aic). */
   nCovParameters(K: number, d: number): number;
-  /** Length of the `variances` array. */
+  /** Length of the flat `variances` array of K components in d dimensions. */
   varianceLength(K: number, d: number): number;
+  /** Component k's variance, cut out of the flat `variances` (length varianceLength(K, d)). */
+  componentVariance(variances: ArrayLike<number>, k: number, d: number): ComponentVariance;
+  /** The d per-feature variances (the covariance's diagonal) of a componentVariance value. */
+  featureVariances(v: ComponentVariance, d: number): number[];
+  /** What a table of per-component variances shows, as its heading (parameters.md). */
+  readonly varianceHeading: string;
   /** Allocate the per-fit buffers in the arena (freed by the caller's core.scoped). */
   workspace(core: Core, K: number, d: number): MixtureWorkspace;
 }
@@ -109,31 +120,53 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
   };
 }
 
-/** The covariance types available, keyed by covarianceType. */
-export const COVARIANCE_TYPES: Record<CovarianceType, CovarianceEntry> = {
-  // Algorithm 1 with full S_k: Cholesky factors, log|S_k| from their diagonal (assembly/full.ts).
-  full: {
-    nCovParameters: fullCovParameterCount,
-    varianceLength: (K, d) => K * d * d,
-    workspace: fullWorkspace,
-  },
+/** `len` values of `a` from `start`, as a plain array. */
+function slice(a: ArrayLike<number>, start: number, len: number): number[] {
+  return Array.from({ length: len }, (_, i) => a[start + i]);
+}
+
+/**
+ * The covariance types available, keyed by covarianceType, in the order the CLI lists them
+ * (the default, "diag", first).
+ */
+export const COVARIANCE_TYPES = {
   diag: {
     nCovParameters: (K, d) => K * d,
     varianceLength: (K, d) => K * d,
+    componentVariance: (v, k, d) => slice(v, k * d, d),
+    featureVariances: (v) => v as number[],
+    varianceHeading: "Variances (diagonal)",
     workspace: (core, K, d) => diagonalFamily(K, d, core, false),
   },
   spherical: {
     nCovParameters: (K) => K,
     varianceLength: (K) => K,
+    componentVariance: (v, k) => v[k],
+    featureVariances: (v, d) => Array.from({ length: d }, () => v as number),
+    varianceHeading: "Variances (one per component, spherical)",
     workspace: (core, K, d) => diagonalFamily(K, d, core, true),
   },
-};
+  // Algorithm 1 with full S_k: Cholesky factors, log|S_k| from their diagonal (assembly/full.ts).
+  full: {
+    nCovParameters: fullCovParameterCount,
+    varianceLength: (K, d) => K * d * d,
+    componentVariance: (v, k, d) => Array.from({ length: d }, (_, r) => slice(v, (k * d + r) * d, d)),
+    featureVariances: (v) => (v as number[][]).map((row, j) => row[j]),
+    varianceHeading: "Variances (diagonal of each covariance matrix; the full matrices are in parameters.json)",
+    workspace: fullWorkspace,
+  },
+} satisfies Record<string, CovarianceEntry>;
+
+/** `"diag" | "spherical" | "full"`: the keys of COVARIANCE_TYPES. */
+export type CovarianceType = keyof typeof COVARIANCE_TYPES;
+
+/** The covariance type names in the table's order (CLI choices, help text, tests). */
+export const COVARIANCE_TYPE_NAMES = Object.freeze(Object.keys(COVARIANCE_TYPES) as CovarianceType[]);
 
 /** The table entry for `type`; throws `unknown covarianceType: …` for anything else. */
 export function covarianceEntry(type: string): CovarianceEntry {
-  const entry = Object.prototype.hasOwnProperty.call(COVARIANCE_TYPES, type)
-    ? COVARIANCE_TYPES[type as CovarianceType]
-    : undefined;
-  if (!entry) throw new UserError(`unknown covarianceType: ${type}`);
-  return entry;
+  if (!Object.prototype.hasOwnProperty.call(COVARIANCE_TYPES, type)) {
+    throw new UserError(`unknown covarianceType: ${type} (expected ${COVARIANCE_TYPE_NAMES.join(", ")})`);
+  }
+  return COVARIANCE_TYPES[type as CovarianceType];
 }
