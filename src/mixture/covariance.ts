@@ -71,25 +71,36 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
   const sumR = core.f64(K);
   const sumX = core.f64(K * d);
   const sumX2 = core.f64(K * d);
-  // E-step: two rows × (K log-probabilities + the row promoted to f64); statsFromResp: d + K;
-  // spherical M-step: K×d diagonal variances.
-  const scratch = core.f64(spherical ? Math.max(K * d, 2 * (K + d)) : 2 * (K + d));
+  // The sparse E-step's feature-major parameters (d × KP, KP = K rounded up to 4) and q_k
+  // (assembly/estep-sparse.ts; docs/gmm.md, "Which path").
+  const KP = (K + 3) & ~3;
+  const precT = core.f64(d * KP);
+  const mpT = core.f64(d * KP);
+  const quad = core.f64(K);
+  // E-step: estepDiagSparseScratch (dense: two rows × (K log-probabilities + the row promoted to
+  // f64); sparse: W and the compacted row); statsFromResp: d + K; spherical M-step: K×d.
+  const estepScratch = e.estepDiagSparseScratch(d, K) as number;
+  const scratch = core.f64(Math.max(estepScratch, d + K, spherical ? K * d : 0));
   const resetStats = () => {
     sumR.view().fill(0);
     sumX.view().fill(0);
     sumX2.view().fill(0);
   };
-  const prepare = () =>
+  const prepare = () => {
     (spherical ? e.prepareSphericalF64 : e.prepareDiagF64)(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
+    e.prepareDiagSparseF64(precT.ptr, mpT.ptr, quad.ptr, means.ptr, prec.ptr, K, d);
+  };
   return {
     K, d, weights, means, variances, prepare,
     // means.ptr is also the statistics' shift: one value for every chunk of an E-step, so the
-    // per-chunk blocks add up to the whole E-step's shifted statistics.
+    // per-chunk blocks add up to the whole E-step's shifted statistics. Each chunk takes the
+    // sparse or the dense path by its own rows (estepDiagSparsePath): chunks are fixed, so the
+    // paths are the same for any thread count.
     estepPlan: {
-      kernel: "estepDiagF32",
-      args: ["stat0", "stat1", "stat2", "scratch", "x", "rows", d, K, means.ptr, prec.ptr, logConst.ptr],
+      kernel: "estepDiagByDensityF32",
+      args: ["stat0", "stat1", "stat2", "scratch", "x", "rows", d, K, means.ptr, prec.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr],
       stats: [sumR, sumX, sumX2],
-      scratchLength: 2 * (K + d),
+      scratchLength: estepScratch,
     },
     statsFromResp(X, n, resp) {
       resetStats();
@@ -100,7 +111,9 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
     },
     estep(X, n) {
       resetStats();
-      return e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, X.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr);
+      return e.estepDiagByDensityF32(
+        sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, X.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr,
+      );
     },
     mstep(regCovar) {
       if (spherical) {
