@@ -65,8 +65,8 @@ function run(kernel: "dense" | "sparse" | "rule", X: Float32Array, n: number, d:
     const path = e.estepDiagSparsePath(Xr.ptr, n, d, K, quad.ptr);
     let ll: number;
     if (kernel === "dense") ll = e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr);
-    else if (kernel === "sparse") ll = e.estepDiagSparseOnlyF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr);
-    else ll = e.estepDiagSparseF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr);
+    else if (kernel === "sparse") ll = e.estepDiagSparseF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr);
+    else ll = e.estepDiagByDensityF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr);
     return { sumR: sumR.view().slice(), sumX: sumX.view().slice(), sumX2: sumX2.view().slice(), ll, path };
   });
 }
@@ -175,7 +175,7 @@ test("accumulates: two calls on halves add up to one call on all rows (sumR, sum
     const scratch = core.f64(e.estepDiagSparseScratch(d, K));
     let ll = 0;
     for (const [first, rows] of [[0, 17], [17, n - 17]]) {
-      ll += e.estepDiagSparseOnlyF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr + first * d * 4, rows, d, K, means.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr);
+      ll += e.estepDiagSparseF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr + first * d * 4, rows, d, K, means.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr);
     }
     closeStats({ sumR: sumR.view(), sumX: sumX.view(), sumX2: sumX2.view(), ll }, whole, 1e-13, "halves");
   });
