@@ -18,8 +18,8 @@
 import { estepDiagF32 } from "./estep";
 import { logSumExpToResp } from "./simd";
 
-/** Largest fraction of non-zero values of a chunk that takes the sparse path (measured crossover: docs/gmm.md). */
-export const SPARSE_MAX_DENSITY: f64 = 0.5;
+/** Largest fraction of non-zero values (sampled) of a chunk that takes the sparse path: below the measured crossover (docs/gmm.md, "Which path"). */
+export const SPARSE_MAX_DENSITY: f64 = 0.25;
 /** Largest q_k = Σ_j μ_kj² p_kj for which the expanded distance is used: a few eps·2^20 ≈ 1e−9 nats per row. */
 export const SPARSE_MAX_QUAD: f64 = 1048576;
 
@@ -85,7 +85,7 @@ export function prepareDiagSparseF64(precT: usize, mpT: usize, quad: usize, mean
   }
 }
 
-/** f64 scratch of estepDiagSparseF32: the dense fallback's 2·(K + d), or KP + K + K·d + 5·(d + 4) for the sparse pass. */
+/** f64 scratch of estepDiagByDensityF32: the dense fallback's 2·(K + d), or KP + K + K·d + 5·(d + 4) for the sparse pass. */
 export function estepDiagSparseScratch(d: i32, k: i32): i32 {
   const dense = 2 * (k + d);
   const sparse = paddedK(k) + k + k * d + 5 * (d + 4);
@@ -255,9 +255,10 @@ const COMPACT4: usize = memory.data<u8>([
  * = Σ r·(x − c_k), sumX2 K×d = Σ r·(x − c_k)², c = means; returns Σ log p(x_i)) over n rows of X
  * (f32 n×d), by the sparse form when estepDiagSparsePath says so, else by estepDiagF32.
  * means, prec (K×d), logConst (K) as estepDiagF32; precT, mpT (d×KP), quad (K) from
- * prepareDiagSparseF64. scratch: estepDiagSparseScratch(d, K) f64.
+ * prepareDiagSparseF64. scratch: estepDiagSparseScratch(d, K) f64. The path of each call (chunk):
+ * estepDiagSparsePath.
  */
-export function estepDiagSparseF32(
+export function estepDiagByDensityF32(
   sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
   x: usize, n: i32, d: i32, k: i32,
   means: usize, prec: usize, logConst: usize, precT: usize, mpT: usize, quad: usize,
@@ -265,14 +266,14 @@ export function estepDiagSparseF32(
   if (estepDiagSparsePath(x, n, d, k, quad) == 0) {
     return estepDiagF32(sumR, sumX, sumX2, scratch, x, n, d, k, means, prec, logConst);
   }
-  return estepDiagSparseOnlyF32(sumR, sumX, sumX2, scratch, x, n, d, k, means, logConst, precT, mpT, quad);
+  return estepDiagSparseF32(sumR, sumX, sumX2, scratch, x, n, d, k, means, logConst, precT, mpT, quad);
 }
 
 /**
  * The sparse form on every row, whatever the rule says (tests compare it with the dense kernel).
- * Arguments as estepDiagSparseF32 without prec.
+ * Arguments as estepDiagByDensityF32 without prec.
  */
-export function estepDiagSparseOnlyF32(
+export function estepDiagSparseF32(
   sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
   x: usize, n: i32, d: i32, k: i32,
   means: usize, logConst: usize, precT: usize, mpT: usize, quad: usize,
