@@ -13,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Matrix } from "../src/core/matrix.js";
 import { nodeCore } from "../src/core/node.js";
 import { loadMnist } from "../src/data/mnist.js";
@@ -241,7 +242,7 @@ function main(): void {
     }
     results.push({ name: w.name, title: w.title, ours: { ...r, gflops, peak64 }, ref: ref ?? null, nllRelDiff: rel });
   }
-  const table = threeWayTable(results, threads);
+  const table = threeWayTable(results, threads, iters);
   log("");
   log(table);
   log(`load average after: ${loadavg().map((v) => v.toFixed(2)).join(" ")}`);
@@ -255,8 +256,10 @@ function main(): void {
 }
 
 /** The three-way table: ms per iteration of each side, the two ratios and the ℓ agreement. */
-function threeWayTable(results: { title: string; ours: OurRun & { gflops: number }; ref: Reference | null; nllRelDiff: number | null }[], threads: number): string {
-  const head = ["workload (diag, 20 it.)", `emlab (${threads} thr.)`, "numpy f32 GEMM", "scikit-learn", "numpy/emlab", "sklearn/emlab", "ℓ vs sklearn"];
+function threeWayTable(
+  results: { title: string; ours: OurRun & { gflops: number }; ref: Reference | null; nllRelDiff: number | null }[], threads: number, iters: number,
+): string {
+  const head = [`workload (diag, ${iters} it.)`, `emlab (${threads} thr.)`, "numpy f32 GEMM", "scikit-learn", "numpy/emlab", "sklearn/emlab", "ℓ vs sklearn"];
   const rows = results.map((x) => [
     x.title, `${fmt(x.ours.msPerIter)} ms (${x.ours.path})`,
     x.ref ? `${fmt(x.ref.numpy.ms_per_iter)} ms` : "—", x.ref ? `${fmt(x.ref.sklearn.ms_per_iter)} ms` : "—",
@@ -268,4 +271,4 @@ function threeWayTable(results: { title: string; ours: OurRun & { gflops: number
   return [line(head), "|" + w.map((n) => "-".repeat(n + 2)).join("|") + "|", ...rows.map(line)].join("\n");
 }
 
-main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
