@@ -4,9 +4,10 @@
 //
 // For a diagonal component the distance expands as
 //   Σ_j (x_j − μ_kj)² p_kj = q_k + Σ_{j: x_j ≠ 0} x_j (x_j p_kj − 2 μ_kj p_kj),  q_k = Σ_j μ_kj² p_kj,
-// so a row costs its non-zeros, not d. The parameters are laid out feature-major (d × KP, KP = K
-// rounded up to 4, padded with 0) by prepareDiagSparseF64: one non-zero x_j meets a contiguous
-// vector of every component's p_kj and −2 μ_kj p_kj. The expanded form cancels where μ² p dwarfs
+// so a row costs its non-zeros, not d. The parameters are laid out feature-major by
+// prepareDiagSparseF64: feature j's row holds, per pair of components (k, k+1), the four f64
+// [p_kj, p_k+1,j, b_kj, b_k+1,j] with b = −2 μ p (KP = K rounded up to 2, padded with 0), so one
+// non-zero x_j meets one contiguous run of every component's p and b. The expanded form cancels where μ² p dwarfs
 // the distance (large offsets, nearly constant non-zero features): its extra rounding is a few
 // eps·q_k per row, which the rule bounds by taking this path only while every q_k ≤ SPARSE_MAX_QUAD.
 //
@@ -23,9 +24,9 @@ export const SPARSE_MAX_DENSITY: f64 = 0.25;
 /** Largest q_k = Σ_j μ_kj² p_kj for which the expanded distance is used: a few eps·2^20 ≈ 1e−9 nats per row. */
 export const SPARSE_MAX_QUAD: f64 = 1048576;
 
-/** K rounded up to a multiple of 4: the row length of the feature-major parameters. */
+/** K rounded up to a multiple of 2: the components per feature of the feature-major parameters. */
 @inline function paddedK(k: i32): i32 {
-  return (k + 3) & ~3;
+  return (k + 1) & ~1;
 }
 
 /** The path rule reads every SPARSE_SAMPLE_STRIDE-th row of a chunk (rows 0, 8, 16, …): the whole chunk would cost a second pass over X from memory. */
@@ -62,30 +63,36 @@ export function estepDiagSparsePath(x: usize, n: i32, d: i32, k: i32, quad: usiz
   return seen <= SPARSE_MAX_DENSITY * rows * <f64>d ? 1 : 0;
 }
 
+/** f64 length of prepareDiagSparseF64's feature-major parameters: d × 2·KP. */
+export function sparseParamsLength(d: i32, k: i32): i32 {
+  return d * 2 * paddedK(k);
+}
+
 /**
  * Feature-major parameters of the sparse E-step from the prepared diagonal ones (means, prec:
- * K×d f64): precT (d×KP) = p_kj, mpT (d×KP) = −2 μ_kj p_kj (padding 0), quad (K) = Σ_j μ_kj² p_kj.
+ * K×d f64): pbT (sparseParamsLength(d, K) f64; feature j's row of 2·KP holds [p_kj, p_k+1,j,
+ * b_kj, b_k+1,j] per pair of components, b = −2 μ p, padding 0) and quad (K) = Σ_j μ_kj² p_kj.
  */
-export function prepareDiagSparseF64(precT: usize, mpT: usize, quad: usize, means: usize, prec: usize, k: i32, d: i32): void {
+export function prepareDiagSparseF64(pbT: usize, quad: usize, means: usize, prec: usize, k: i32, d: i32): void {
   const kp = paddedK(k);
-  memory.fill(precT, 0, <usize>d * <usize>kp << 3);
-  memory.fill(mpT, 0, <usize>d * <usize>kp << 3);
+  memory.fill(pbT, 0, <usize>d * <usize>kp << 4);
   for (let c = 0; c < k; c++) {
     let q: f64 = 0;
     for (let j = 0; j < d; j++) {
       const o = (<usize>c * <usize>d + <usize>j) << 3;
       const mu = load<f64>(means + o);
       const p = load<f64>(prec + o);
-      const t = (<usize>j * <usize>kp + <usize>c) << 3;
-      store<f64>(precT + t, p);
-      store<f64>(mpT + t, -2 * mu * p);
+      // feature j's row: per pair of components (c, c+1), [p_c, p_c+1, b_c, b_c+1]
+      const t = ((<usize>j * <usize>kp << 1) + (<usize>(c >> 1) << 2) + <usize>(c & 1)) << 3;
+      store<f64>(pbT + t, p);
+      store<f64>(pbT + t, -2 * mu * p, 16);
       q += mu * mu * p;
     }
     store<f64>(quad + (<usize>c << 3), q);
   }
 }
 
-/** f64 scratch of estepDiagByDensityF32: the dense fallback's 2·(K + d), or KP + K + K·d + 5·(d + 4) for the sparse pass. */
+/** f64 scratch of estepDiagByDensityF32 and estepDiagSparseF32: the dense kernel's 2·(K + d), or KP + K + K·d + 5·(d + 4) for the sparse one. */
 export function estepDiagSparseScratch(d: i32, k: i32): i32 {
   const dense = 2 * (k + d);
   const sparse = paddedK(k) + k + k * d + 5 * (d + 4);
@@ -126,7 +133,7 @@ const COMPACT4: usize = memory.data<u8>([
 
 /**
  * One row's non-zeros, compacted: val[t] = x_j, sq[t] = x_j² (f64), poff[t] = j·KP·8 (byte offset of
- * feature j's row in precT / mpT), soff[t] = j·8 (its offset in a K×d row). Returns the count.
+ * feature j's row in pbT), soff[t] = j·8 (its offset in a K×d row). Returns the count.
  * Branch-free per 4 values (a shuffle from COMPACT4 packs the non-zeros and their indices; the
  * stores may write up to 3 entries past the count, hence the +4 in the scratch layout); blocks
  * of 16 zeros are skipped. val32 and idx (d + 4 f32 / i32 each) are staging areas.
@@ -164,7 +171,7 @@ const COMPACT4: usize = memory.data<u8>([
     cnt++;
   }
   // Widen: f64 values and squares, byte offsets (4 at a time; the tail past cnt is don't-care).
-  const rowP = i32x4.splat(kp << 3);
+  const rowP = i32x4.splat(kp << 4);
   for (let t = 0; t < cnt; t += 4) {
     const f = v128.load(val32 + (<usize>t << 2));
     const lo = f64x2.promote_low_f32x4(f);
@@ -182,7 +189,7 @@ const COMPACT4: usize = memory.data<u8>([
 }
 
 /** Accumulate x²·p + x·b of the non-zeros t = 0..cnt−1 into four f64x2 vectors: components g..g+7. */
-@inline function sparseDistances8(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, pg: usize, bg: usize): void {
+@inline function sparseDistances8(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, pg: usize): void {
   let a0 = f64x2.splat(0);
   let a1 = f64x2.splat(0);
   let a2 = f64x2.splat(0);
@@ -192,11 +199,10 @@ const COMPACT4: usize = memory.data<u8>([
     const x = v128.load64_splat(val + (<usize>t << 3));
     const q = v128.load64_splat(sq + (<usize>t << 3));
     const p = pg + o;
-    const b = bg + o;
-    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q, v128.load(p)), f64x2.mul(x, v128.load(b))));
-    a1 = f64x2.add(a1, f64x2.add(f64x2.mul(q, v128.load(p, 16)), f64x2.mul(x, v128.load(b, 16))));
-    a2 = f64x2.add(a2, f64x2.add(f64x2.mul(q, v128.load(p, 32)), f64x2.mul(x, v128.load(b, 32))));
-    a3 = f64x2.add(a3, f64x2.add(f64x2.mul(q, v128.load(p, 48)), f64x2.mul(x, v128.load(b, 48))));
+    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q, v128.load(p)), f64x2.mul(x, v128.load(p, 16))));
+    a1 = f64x2.add(a1, f64x2.add(f64x2.mul(q, v128.load(p, 32)), f64x2.mul(x, v128.load(p, 48))));
+    a2 = f64x2.add(a2, f64x2.add(f64x2.mul(q, v128.load(p, 64)), f64x2.mul(x, v128.load(p, 80))));
+    a3 = f64x2.add(a3, f64x2.add(f64x2.mul(q, v128.load(p, 96)), f64x2.mul(x, v128.load(p, 112))));
   }
   v128.store(lp, a0);
   v128.store(lp, a1, 16);
@@ -205,7 +211,7 @@ const COMPACT4: usize = memory.data<u8>([
 }
 
 /** The same for components g..g+3: two f64x2 vectors, two non-zeros per step in separate accumulators. */
-@inline function sparseDistances4(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, pg: usize, bg: usize): void {
+@inline function sparseDistances4(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, pg: usize): void {
   let a0 = f64x2.splat(0);
   let a1 = f64x2.splat(0);
   let b0 = f64x2.splat(0);
@@ -218,55 +224,80 @@ const COMPACT4: usize = memory.data<u8>([
     const q0 = v128.load64_splat(sq + (<usize>t << 3));
     const x1 = v128.load64_splat(val + (<usize>t << 3), 8);
     const q1 = v128.load64_splat(sq + (<usize>t << 3), 8);
-    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q0, v128.load(pg + o0)), f64x2.mul(x0, v128.load(bg + o0))));
-    a1 = f64x2.add(a1, f64x2.add(f64x2.mul(q0, v128.load(pg + o0, 16)), f64x2.mul(x0, v128.load(bg + o0, 16))));
-    b0 = f64x2.add(b0, f64x2.add(f64x2.mul(q1, v128.load(pg + o1)), f64x2.mul(x1, v128.load(bg + o1))));
-    b1 = f64x2.add(b1, f64x2.add(f64x2.mul(q1, v128.load(pg + o1, 16)), f64x2.mul(x1, v128.load(bg + o1, 16))));
+    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q0, v128.load(pg + o0)), f64x2.mul(x0, v128.load(pg + o0, 16))));
+    a1 = f64x2.add(a1, f64x2.add(f64x2.mul(q0, v128.load(pg + o0, 32)), f64x2.mul(x0, v128.load(pg + o0, 48))));
+    b0 = f64x2.add(b0, f64x2.add(f64x2.mul(q1, v128.load(pg + o1)), f64x2.mul(x1, v128.load(pg + o1, 16))));
+    b1 = f64x2.add(b1, f64x2.add(f64x2.mul(q1, v128.load(pg + o1, 32)), f64x2.mul(x1, v128.load(pg + o1, 48))));
   }
   if (t < cnt) {
     const o0 = <usize>load<i32>(poff + (<usize>t << 2));
     const x0 = v128.load64_splat(val + (<usize>t << 3));
     const q0 = v128.load64_splat(sq + (<usize>t << 3));
-    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q0, v128.load(pg + o0)), f64x2.mul(x0, v128.load(bg + o0))));
-    a1 = f64x2.add(a1, f64x2.add(f64x2.mul(q0, v128.load(pg + o0, 16)), f64x2.mul(x0, v128.load(bg + o0, 16))));
+    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q0, v128.load(pg + o0)), f64x2.mul(x0, v128.load(pg + o0, 16))));
+    a1 = f64x2.add(a1, f64x2.add(f64x2.mul(q0, v128.load(pg + o0, 32)), f64x2.mul(x0, v128.load(pg + o0, 48))));
   }
   v128.store(lp, f64x2.add(a0, b0));
   v128.store(lp, f64x2.add(a1, b1), 16);
 }
 
+/** The same for components g, g+1: one f64x2 vector, two non-zeros per step in separate accumulators. */
+@inline function sparseDistances2(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, pg: usize): void {
+  let a0 = f64x2.splat(0);
+  let b0 = f64x2.splat(0);
+  let t = 0;
+  for (; t + 2 <= cnt; t += 2) {
+    const o0 = <usize>load<i32>(poff + (<usize>t << 2));
+    const o1 = <usize>load<i32>(poff + (<usize>t << 2), 4);
+    const x0 = v128.load64_splat(val + (<usize>t << 3));
+    const q0 = v128.load64_splat(sq + (<usize>t << 3));
+    const x1 = v128.load64_splat(val + (<usize>t << 3), 8);
+    const q1 = v128.load64_splat(sq + (<usize>t << 3), 8);
+    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q0, v128.load(pg + o0)), f64x2.mul(x0, v128.load(pg + o0, 16))));
+    b0 = f64x2.add(b0, f64x2.add(f64x2.mul(q1, v128.load(pg + o1)), f64x2.mul(x1, v128.load(pg + o1, 16))));
+  }
+  if (t < cnt) {
+    const o0 = <usize>load<i32>(poff + (<usize>t << 2));
+    const x0 = v128.load64_splat(val + (<usize>t << 3));
+    const q0 = v128.load64_splat(sq + (<usize>t << 3));
+    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q0, v128.load(pg + o0)), f64x2.mul(x0, v128.load(pg + o0, 16))));
+  }
+  v128.store(lp, f64x2.add(a0, b0));
+}
+
 /**
  * lp[k] = Σ_t x_t² p_k,j(t) + x_t·(−2 μ p)_k,j(t) over a compacted row, for all KP components:
- * eight components per pass over the non-zeros while eight remain, then four.
+ * eight components per pass over the non-zeros while eight remain, then four, then two. (Six
+ * accumulators in one pass spilled in V8 and were slower; padding K to 4 instead of 2 cost 10 %.)
  */
-@inline function sparseDistances(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, kp: i32, precT: usize, mpT: usize): void {
+@inline function sparseDistances(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, kp: i32, pbT: usize): void {
   let g = 0;
   for (; g + 8 <= kp; g += 8) {
-    const go = <usize>g << 3;
-    sparseDistances8(lp + go, val, sq, poff, cnt, precT + go, mpT + go);
+    sparseDistances8(lp + (<usize>g << 3), val, sq, poff, cnt, pbT + (<usize>g << 4));
   }
-  if (g < kp) {
-    const go = <usize>g << 3;
-    sparseDistances4(lp + go, val, sq, poff, cnt, precT + go, mpT + go);
+  if (g + 4 <= kp) {
+    sparseDistances4(lp + (<usize>g << 3), val, sq, poff, cnt, pbT + (<usize>g << 4));
+    g += 4;
   }
+  if (g < kp) sparseDistances2(lp + (<usize>g << 3), val, sq, poff, cnt, pbT + (<usize>g << 4));
 }
 
 /**
  * The fused diagonal E-step (same contract as estepDiagF32: accumulates, += into sumR K, sumX K×d
  * = Σ r·(x − c_k), sumX2 K×d = Σ r·(x − c_k)², c = means; returns Σ log p(x_i)) over n rows of X
  * (f32 n×d), by the sparse form when estepDiagSparsePath says so, else by estepDiagF32.
- * means, prec (K×d), logConst (K) as estepDiagF32; precT, mpT (d×KP), quad (K) from
+ * means, prec (K×d), logConst (K) as estepDiagF32; pbT, quad (K) from
  * prepareDiagSparseF64. scratch: estepDiagSparseScratch(d, K) f64. The path of each call (chunk):
  * estepDiagSparsePath.
  */
 export function estepDiagByDensityF32(
   sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
   x: usize, n: i32, d: i32, k: i32,
-  means: usize, prec: usize, logConst: usize, precT: usize, mpT: usize, quad: usize,
+  means: usize, prec: usize, logConst: usize, pbT: usize, quad: usize,
 ): f64 {
   if (estepDiagSparsePath(x, n, d, k, quad) == 0) {
     return estepDiagF32(sumR, sumX, sumX2, scratch, x, n, d, k, means, prec, logConst);
   }
-  return estepDiagSparseF32(sumR, sumX, sumX2, scratch, x, n, d, k, means, logConst, precT, mpT, quad);
+  return estepDiagSparseF32(sumR, sumX, sumX2, scratch, x, n, d, k, means, logConst, pbT, quad);
 }
 
 /**
@@ -276,7 +307,7 @@ export function estepDiagByDensityF32(
 export function estepDiagSparseF32(
   sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
   x: usize, n: i32, d: i32, k: i32,
-  means: usize, logConst: usize, precT: usize, mpT: usize, quad: usize,
+  means: usize, logConst: usize, pbT: usize, quad: usize,
 ): f64 {
   const kp = paddedK(k);
   const rowF32 = <usize>d << 2;
@@ -296,7 +327,7 @@ export function estepDiagSparseF32(
   let ll: f64 = 0;
   for (let i = 0; i < n; i++) {
     const cnt = compactRow(val, sq, poff, soff, stage, stage + half, x + <usize>i * rowF32, d, kp);
-    sparseDistances(lp, val, sq, poff, cnt, kp, precT, mpT);
+    sparseDistances(lp, val, sq, poff, cnt, kp, pbT);
     for (let c = 0; c < k; c++) {
       const o = <usize>c << 3;
       store<f64>(lp + o, load<f64>(logConst + o) - 0.5 * (load<f64>(quad + o) + load<f64>(lp + o)));

@@ -181,9 +181,8 @@ function firstChunkPath(w: Workload, gm: GaussianMixture): "sparse" | "dense" {
     const prec = core.f64(K * d);
     const logConst = core.f64(K);
     e.prepareDiagF64(logConst.ptr, prec.ptr, core.putF64(gm.weights).ptr, core.putF64(gm.variances).ptr, K, d);
-    const KP = (K + 3) & ~3;
     const quad = core.f64(K);
-    e.prepareDiagSparseF64(core.f64(d * KP).ptr, core.f64(d * KP).ptr, quad.ptr, means.ptr, prec.ptr, K, d);
+    e.prepareDiagSparseF64(core.f64(e.sparseParamsLength(d, K)).ptr, quad.ptr, means.ptr, prec.ptr, K, d);
     return e.estepDiagSparsePath(X.ptr, rows, d, K, quad.ptr) === 1 ? "sparse" : "dense";
   });
 }

@@ -1,6 +1,6 @@
 // The sparse diagonal E-step (assembly/estep-sparse.ts) against the float64 twin and the dense
-// kernel (assembly/estep.ts), on data with exact zeros, d not a multiple of 4 and K not a
-// multiple of 4 (the padded feature-major layout); and its path rule.
+// kernel (assembly/estep.ts), on data with exact zeros, d not a multiple of 4 and K odd (the
+// padded feature-major layout) or above 8 (every pass of the distances); and its path rule.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { nodeCore } from "../src/core/node.js";
@@ -44,7 +44,6 @@ interface KernelRun extends TwinStats {
 /** Prepare p in the arena and run `kernel` ("dense", "sparse" or "rule") on X once. */
 function run(kernel: "dense" | "sparse" | "rule", X: Float32Array, n: number, d: number, p: TwinParams): KernelRun {
   const K = p.weights.length;
-  const KP = (K + 3) & ~3;
   return core.scoped(() => {
     const Xr = core.putF32(X);
     const weights = core.putF64(p.weights);
@@ -53,10 +52,9 @@ function run(kernel: "dense" | "sparse" | "rule", X: Float32Array, n: number, d:
     const prec = core.f64(K * d);
     const logConst = core.f64(K);
     e.prepareDiagF64(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
-    const precT = core.f64(d * KP);
-    const mpT = core.f64(d * KP);
+    const pbT = core.f64(e.sparseParamsLength(d, K));
     const quad = core.f64(K);
-    e.prepareDiagSparseF64(precT.ptr, mpT.ptr, quad.ptr, means.ptr, prec.ptr, K, d);
+    e.prepareDiagSparseF64(pbT.ptr, quad.ptr, means.ptr, prec.ptr, K, d);
     const sumR = core.f64(K);
     const sumX = core.f64(K * d);
     const sumX2 = core.f64(K * d);
@@ -65,8 +63,8 @@ function run(kernel: "dense" | "sparse" | "rule", X: Float32Array, n: number, d:
     const path = e.estepDiagSparsePath(Xr.ptr, n, d, K, quad.ptr);
     let ll: number;
     if (kernel === "dense") ll = e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr);
-    else if (kernel === "sparse") ll = e.estepDiagSparseF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr);
-    else ll = e.estepDiagByDensityF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr);
+    else if (kernel === "sparse") ll = e.estepDiagSparseF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, logConst.ptr, pbT.ptr, quad.ptr);
+    else ll = e.estepDiagByDensityF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr, pbT.ptr, quad.ptr);
     return { sumR: sumR.view().slice(), sumX: sumX.view().slice(), sumX2: sumX2.view().slice(), ll, path };
   });
 }
@@ -85,7 +83,7 @@ function closeStats(a: TwinStats, b: TwinStats, rel: number, what: string): void
   closeArrays(a.sumX2, b.sumX2, rel, `${what} sumX2`, 1e-300);
 }
 
-const SHAPES: [number, number][] = [[1, 1], [3, 2], [5, 3], [7, 5], [13, 4], [33, 7], [50, 10]];
+const SHAPES: [number, number][] = [[1, 1], [3, 2], [5, 3], [7, 5], [13, 4], [33, 7], [50, 10], [17, 12], [19, 13]];
 
 test("sparse E-step equals the float64 twin and the dense kernel (d, K not multiples of 4; densities 0…1; offsets)", () => {
   const rng = new Rng(13);
@@ -152,7 +150,7 @@ test("path rule: sparse when at most a quarter of the (sampled) values are non-z
 
 test("accumulates: two calls on halves add up to one call on all rows (sumR, sumX, sumX2 +=)", () => {
   const rng = new Rng(9);
-  const n = 40, d = 11, K = 6, KP = 8;
+  const n = 40, d = 11, K = 6;
   const X = sparseData(rng, n, d, 0.3, 0, 1);
   const p = params(rng, X, n, d, K, 1);
   const whole = run("sparse", X, n, d, p);
@@ -164,10 +162,9 @@ test("accumulates: two calls on halves add up to one call on all rows (sumR, sum
     const prec = core.f64(K * d);
     const logConst = core.f64(K);
     e.prepareDiagF64(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
-    const precT = core.f64(d * KP);
-    const mpT = core.f64(d * KP);
+    const pbT = core.f64(e.sparseParamsLength(d, K));
     const quad = core.f64(K);
-    e.prepareDiagSparseF64(precT.ptr, mpT.ptr, quad.ptr, means.ptr, prec.ptr, K, d);
+    e.prepareDiagSparseF64(pbT.ptr, quad.ptr, means.ptr, prec.ptr, K, d);
     const sumR = core.f64(K);
     const sumX = core.f64(K * d);
     const sumX2 = core.f64(K * d);
@@ -175,7 +172,7 @@ test("accumulates: two calls on halves add up to one call on all rows (sumR, sum
     const scratch = core.f64(e.estepDiagSparseScratch(d, K));
     let ll = 0;
     for (const [first, rows] of [[0, 17], [17, n - 17]]) {
-      ll += e.estepDiagSparseF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr + first * d * 4, rows, d, K, means.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr);
+      ll += e.estepDiagSparseF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr + first * d * 4, rows, d, K, means.ptr, logConst.ptr, pbT.ptr, quad.ptr);
     }
     closeStats({ sumR: sumR.view(), sumX: sumX.view(), sumX2: sumX2.view(), ll }, whole, 1e-13, "halves");
   });

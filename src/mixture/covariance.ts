@@ -71,11 +71,8 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
   const sumR = core.f64(K);
   const sumX = core.f64(K * d);
   const sumX2 = core.f64(K * d);
-  // The sparse E-step's feature-major parameters (d × KP, KP = K rounded up to 4) and q_k
-  // (assembly/estep-sparse.ts; docs/gmm.md, "Which path").
-  const KP = (K + 3) & ~3;
-  const precT = core.f64(d * KP);
-  const mpT = core.f64(d * KP);
+  // The sparse E-step's feature-major parameters and q_k (assembly/estep-sparse.ts; docs/gmm.md, "Which path").
+  const pbT = core.f64(e.sparseParamsLength(d, K) as number);
   const quad = core.f64(K);
   // E-step: estepDiagSparseScratch (dense: two rows × (K log-probabilities + the row promoted to
   // f64); sparse: W and the compacted row); statsFromResp: d + K; spherical M-step: K×d.
@@ -88,7 +85,7 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
   };
   const prepare = () => {
     (spherical ? e.prepareSphericalF64 : e.prepareDiagF64)(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
-    e.prepareDiagSparseF64(precT.ptr, mpT.ptr, quad.ptr, means.ptr, prec.ptr, K, d);
+    e.prepareDiagSparseF64(pbT.ptr, quad.ptr, means.ptr, prec.ptr, K, d);
   };
   return {
     K, d, weights, means, variances, prepare,
@@ -98,7 +95,7 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
     // paths are the same for any thread count.
     estepPlan: {
       kernel: "estepDiagByDensityF32",
-      args: ["stat0", "stat1", "stat2", "scratch", "x", "rows", d, K, means.ptr, prec.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr],
+      args: ["stat0", "stat1", "stat2", "scratch", "x", "rows", d, K, means.ptr, prec.ptr, logConst.ptr, pbT.ptr, quad.ptr],
       stats: [sumR, sumX, sumX2],
       scratchLength: estepScratch,
     },
@@ -112,7 +109,7 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
     estep(X, n) {
       resetStats();
       return e.estepDiagByDensityF32(
-        sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, X.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr, precT.ptr, mpT.ptr, quad.ptr,
+        sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, X.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr, pbT.ptr, quad.ptr,
       );
     },
     mstep(regCovar) {
