@@ -20,9 +20,9 @@ import { estepDiagF32 } from "./estep";
 import { logSumExpToResp } from "./simd";
 
 /** Largest fraction of non-zero values (sampled) of a chunk that takes the sparse path: below the measured crossover (docs/gmm.md, "Which path"). */
-export const SPARSE_MAX_DENSITY: f64 = 0.25;
+const SPARSE_MAX_DENSITY: f64 = 0.25;
 /** Largest q_k = Σ_j μ_kj² p_kj for which the expanded distance is used: a few eps·2^20 ≈ 1e−9 nats per row. */
-export const SPARSE_MAX_QUAD: f64 = 1048576;
+const SPARSE_MAX_QUAD: f64 = 1048576;
 
 /** K rounded up to a multiple of 2: the components per feature of the feature-major parameters. */
 @inline function paddedK(k: i32): i32 {
@@ -30,7 +30,7 @@ export const SPARSE_MAX_QUAD: f64 = 1048576;
 }
 
 /** The path rule reads every SPARSE_SAMPLE_STRIDE-th row of a chunk (rows 0, 8, 16, …): the whole chunk would cost a second pass over X from memory. */
-export const SPARSE_SAMPLE_STRIDE: i32 = 8;
+const SPARSE_SAMPLE_STRIDE: i32 = 8;
 
 /** Non-zero f32 values among the d at x (−0 counts as zero, NaN as non-zero). */
 @inline function nonzerosInRow(x: usize, d: i32): i32 {
@@ -49,7 +49,7 @@ export const SPARSE_SAMPLE_STRIDE: i32 = 8;
  * (dense). It reads only the rows and the parameters, never the engine or the thread, so a chunk
  * takes the same path in every run.
  */
-export function estepDiagSparsePath(x: usize, n: i32, d: i32, k: i32, quad: usize): i32 {
+export function estepDiagSparsePath(x: usize, quad: usize, n: i32, d: i32, k: i32): i32 {
   for (let c = 0; c < k; c++) {
     const q = load<f64>(quad + (<usize>c << 3));
     if (!(q <= SPARSE_MAX_QUAD)) return 0; // NaN too
@@ -73,7 +73,7 @@ export function sparseParamsLength(d: i32, k: i32): i32 {
  * K×d f64): pbT (sparseParamsLength(d, K) f64; feature j's row of 2·KP holds [p_kj, p_k+1,j,
  * b_kj, b_k+1,j] per pair of components, b = −2 μ p, padding 0) and quad (K) = Σ_j μ_kj² p_kj.
  */
-export function prepareDiagSparseF64(pbT: usize, quad: usize, means: usize, prec: usize, k: i32, d: i32): void {
+export function prepareDiagSparseF64(pbT: usize, quad: usize, means: usize, prec: usize, d: i32, k: i32): void {
   const kp = paddedK(k);
   memory.fill(pbT, 0, <usize>d * <usize>kp << 4);
   for (let c = 0; c < k; c++) {
@@ -291,13 +291,13 @@ const COMPACT4: usize = memory.data<u8>([
  */
 export function estepDiagByDensityF32(
   sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
-  x: usize, n: i32, d: i32, k: i32,
-  means: usize, prec: usize, logConst: usize, pbT: usize, quad: usize,
+  x: usize, means: usize, prec: usize, logConst: usize, pbT: usize, quad: usize,
+  n: i32, d: i32, k: i32,
 ): f64 {
-  if (estepDiagSparsePath(x, n, d, k, quad) == 0) {
-    return estepDiagF32(sumR, sumX, sumX2, scratch, x, n, d, k, means, prec, logConst);
+  if (estepDiagSparsePath(x, quad, n, d, k) == 0) {
+    return estepDiagF32(sumR, sumX, sumX2, scratch, x, means, prec, logConst, n, d, k);
   }
-  return estepDiagSparseF32(sumR, sumX, sumX2, scratch, x, n, d, k, means, logConst, pbT, quad);
+  return estepDiagSparseF32(sumR, sumX, sumX2, scratch, x, means, logConst, pbT, quad, n, d, k);
 }
 
 /**
@@ -306,8 +306,8 @@ export function estepDiagByDensityF32(
  */
 export function estepDiagSparseF32(
   sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
-  x: usize, n: i32, d: i32, k: i32,
-  means: usize, logConst: usize, pbT: usize, quad: usize,
+  x: usize, means: usize, logConst: usize, pbT: usize, quad: usize,
+  n: i32, d: i32, k: i32,
 ): f64 {
   const kp = paddedK(k);
   const rowF32 = <usize>d << 2;

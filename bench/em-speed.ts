@@ -171,23 +171,21 @@ function ours(w: Workload, iters: number, threads: number): OurRun {
 /** The path estepDiagSparsePath gives the first 2048-row chunk under the fitted parameters. */
 function firstChunkPath(w: Workload, gm: GaussianMixture): "sparse" | "dense" {
   const core = nodeCore();
-  const e = core.exports;
   const { cols: d } = w.X;
-  const K = w.K;
+  const sizes = { d, k: w.K };
   const rows = Math.min(2048, w.X.rows);
   return core.scoped(() => {
-    const X = core.putF32(w.X.data.subarray(0, rows * d));
-    const means = core.putF64(gm.means);
-    const prec = core.f64(K * d);
-    const logConst = core.f64(K);
-    e.prepareDiagF64(logConst.ptr, prec.ptr, core.putF64(gm.weights).ptr, core.putF64(gm.variances).ptr, K, d);
-    const quad = core.f64(K);
-    e.prepareDiagSparseF64(core.f64(e.sparseParamsLength(d, K)).ptr, quad.ptr, means.ptr, prec.ptr, K, d);
-    return e.estepDiagSparsePath(X.ptr, rows, d, K, quad.ptr) === 1 ? "sparse" : "dense";
+    const x = core.putF32(w.X.data.subarray(0, rows * d)).ptr;
+    const means = core.putF64(gm.means).ptr;
+    const prec = core.f64(w.K * d).ptr;
+    const logConst = core.f64(w.K).ptr;
+    core.call("prepareDiagF64", { ...sizes, logConst, prec, weights: core.putF64(gm.weights).ptr, variances: core.putF64(gm.variances).ptr });
+    const quad = core.f64(w.K).ptr;
+    core.call("prepareDiagSparseF64", { ...sizes, pbT: core.f64(core.call("sparseParamsLength", sizes)).ptr, quad, means, prec });
+    return core.call("estepDiagSparsePath", { ...sizes, x, quad, n: rows }) === 1 ? "sparse" : "dense";
   });
 }
 
-/** The clock the kernel reports (/proc/cpuinfo "cpu MHz"; os.cpus() gives 0 on this VM). */
 function cpuMhz(): number {
   try {
     const m = /cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync("/proc/cpuinfo", "utf8"));

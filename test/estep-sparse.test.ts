@@ -9,7 +9,6 @@ import type { TwinParams } from "./twin/gmm-twin.js";
 import { estepTwin, type TwinStats } from "./twin/estep-twin.js";
 
 const core = nodeCore();
-const e = core.exports;
 
 /** n×d with a fraction `density` of non-zeros, values offset + spread·N(0,1) (and some exact duplicates of the offset). */
 function sparseData(rng: Rng, n: number, d: number, density: number, offset: number, spread: number): Float32Array {
@@ -41,31 +40,37 @@ interface KernelRun extends TwinStats {
   path: number;
 }
 
-/** Prepare p in the arena and run `kernel` ("dense", "sparse" or "rule") on X once. */
-function run(kernel: "dense" | "sparse" | "rule", X: Float32Array, n: number, d: number, p: TwinParams): KernelRun {
+/** p prepared in the arena (diag and sparse layouts), and zeroed statistics and scratch for one kernel call. */
+function arenaCase(X: Float32Array, d: number, p: TwinParams) {
   const K = p.weights.length;
+  const sizes = { d, k: K };
+  const x = core.putF32(X).ptr;
+  const means = core.putF64(p.means.flat()).ptr;
+  const prec = core.f64(K * d).ptr;
+  const logConst = core.f64(K).ptr;
+  core.call("prepareDiagF64", { ...sizes, logConst, prec, weights: core.putF64(p.weights).ptr, variances: core.putF64(p.variances.flat()).ptr });
+  const pbT = core.f64(core.call("sparseParamsLength", sizes)).ptr;
+  const quad = core.f64(K).ptr;
+  core.call("prepareDiagSparseF64", { ...sizes, pbT, quad, means, prec });
+  const sumR = core.f64(K);
+  const sumX = core.f64(K * d);
+  const sumX2 = core.f64(K * d);
+  for (const r of [sumR, sumX, sumX2]) r.view().fill(0); // the arena hands out memory as it was left
+  const scratch = core.f64(core.call("estepDiagSparseScratch", sizes)).ptr;
+  const args = { ...sizes, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, scratch, x, means, prec, logConst, pbT, quad };
+  const stats = () => ({ sumR: sumR.view().slice(), sumX: sumX.view().slice(), sumX2: sumX2.view().slice() });
+  return { args, stats };
+}
+
+/** Run `kernel` ("dense", "sparse" or "rule") on the n rows of X once, with p prepared. */
+function run(kernel: "dense" | "sparse" | "rule", X: Float32Array, n: number, d: number, p: TwinParams): KernelRun {
   return core.scoped(() => {
-    const Xr = core.putF32(X);
-    const weights = core.putF64(p.weights);
-    const means = core.putF64(p.means.flat());
-    const variances = core.putF64(p.variances.flat());
-    const prec = core.f64(K * d);
-    const logConst = core.f64(K);
-    e.prepareDiagF64(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
-    const pbT = core.f64(e.sparseParamsLength(d, K));
-    const quad = core.f64(K);
-    e.prepareDiagSparseF64(pbT.ptr, quad.ptr, means.ptr, prec.ptr, K, d);
-    const sumR = core.f64(K);
-    const sumX = core.f64(K * d);
-    const sumX2 = core.f64(K * d);
-    for (const r of [sumR, sumX, sumX2]) r.view().fill(0); // the arena hands out memory as it was left
-    const scratch = core.f64(e.estepDiagSparseScratch(d, K));
-    const path = e.estepDiagSparsePath(Xr.ptr, n, d, K, quad.ptr);
-    let ll: number;
-    if (kernel === "dense") ll = e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr);
-    else if (kernel === "sparse") ll = e.estepDiagSparseF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, logConst.ptr, pbT.ptr, quad.ptr);
-    else ll = e.estepDiagByDensityF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr, pbT.ptr, quad.ptr);
-    return { sumR: sumR.view().slice(), sumX: sumX.view().slice(), sumX2: sumX2.view().slice(), ll, path };
+    const { args, stats } = arenaCase(X, d, p);
+    const a = { ...args, n };
+    const path = core.call("estepDiagSparsePath", a);
+    const name = kernel === "dense" ? "estepDiagF32" : kernel === "sparse" ? "estepDiagSparseF32" : "estepDiagByDensityF32";
+    const ll = core.call(name, a);
+    return { ...stats(), ll, path };
   });
 }
 
@@ -155,26 +160,10 @@ test("accumulates: two calls on halves add up to one call on all rows (sumR, sum
   const p = params(rng, X, n, d, K, 1);
   const whole = run("sparse", X, n, d, p);
   core.scoped(() => {
-    const Xr = core.putF32(X);
-    const weights = core.putF64(p.weights);
-    const means = core.putF64(p.means.flat());
-    const variances = core.putF64(p.variances.flat());
-    const prec = core.f64(K * d);
-    const logConst = core.f64(K);
-    e.prepareDiagF64(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
-    const pbT = core.f64(e.sparseParamsLength(d, K));
-    const quad = core.f64(K);
-    e.prepareDiagSparseF64(pbT.ptr, quad.ptr, means.ptr, prec.ptr, K, d);
-    const sumR = core.f64(K);
-    const sumX = core.f64(K * d);
-    const sumX2 = core.f64(K * d);
-    for (const r of [sumR, sumX, sumX2]) r.view().fill(0); // the arena hands out memory as it was left
-    const scratch = core.f64(e.estepDiagSparseScratch(d, K));
+    const { args, stats } = arenaCase(X, d, p);
     let ll = 0;
-    for (const [first, rows] of [[0, 17], [17, n - 17]]) {
-      ll += e.estepDiagSparseF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr + first * d * 4, rows, d, K, means.ptr, logConst.ptr, pbT.ptr, quad.ptr);
-    }
-    closeStats({ sumR: sumR.view(), sumX: sumX.view(), sumX2: sumX2.view(), ll }, whole, 1e-13, "halves");
+    for (const [first, rows] of [[0, 17], [17, n - 17]]) ll += core.call("estepDiagSparseF32", { ...args, x: args.x + first * d * 4, n: rows });
+    closeStats({ ...stats(), ll }, whole, 1e-13, "halves");
   });
 });
 

@@ -4,8 +4,10 @@
 // test/browser.test.ts checks both the import graph and the page in examples/browser/.
 // Every export is documented in docs/core-api.md.
 
-export { Core, loadCore, loadCoreSync, setDefaultCore, getCore, MAX_MEMORY_BYTES } from "./wasm.js";
+export { Core, loadCore, loadCoreSync, defaultCoreUrl, setDefaultCore, getCore, MAX_MEMORY_BYTES } from "./wasm.js";
 export type { CoreExports, CoreSource, Region } from "./wasm.js";
+export { KERNELS, callKernel } from "./kernels.js";
+export type { CoreKernels, KernelArgs, KernelName, KernelSignature } from "./kernels.js";
 export { matrix, takeRows, CoreMatrix, toCoreMatrix, inArena, type Matrix } from "./matrix.js";
 export { parseCsv } from "../data/csv-parse.js";
 

@@ -4,31 +4,39 @@
 // branch on the type. A new type is one more entry here (and its kernels).
 import type { Core, Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
-import type { EstepPlan } from "./chunked.js";
+import type { AnyEstepPlan } from "./chunked.js";
 import { fullCovParameterCount, fullWorkspace } from "./full-kernels.js";
 
-/** The per-fit state of one covariance type in linear memory, and the kernels over it. */
-export interface MixtureWorkspace {
+/**
+ * The per-fit state of one covariance type in linear memory, and the kernels over it. Its
+ * E-step is a plan (one row kernel and its arguments) that chunkedWorkspace runs; EM runs on
+ * the MixtureWorkspace that chunkedWorkspace returns.
+ */
+export interface CovarianceWorkspace {
   readonly K: number;
   readonly d: number;
   /** K f64. */
   readonly weights: Region<Float64Array>;
   /** K×d f64, row-major. */
   readonly means: Region<Float64Array>;
-  /** Layout per type: diag K×d, spherical K, full K×d×d. */
+  /** Layout per type (varianceLength): diag K×d, spherical K, full K×d×d. */
   readonly variances: Region<Float64Array>;
   /** Statistics (reset first) from given responsibilities resp (n×K, row-major): the start of EM; overwrites `means` with their shift; follow with mstep. */
   statsFromResp(X: Region<Float32Array>, n: number, resp: Float64Array): void;
-  /** Fused E-step for the prepared parameters: zero, then accumulate the statistics; returns Σ_i log p(x_i). */
-  estep(X: Region<Float32Array>, n: number): number;
-  /** M-step: parameters from the statistics (regCovar added to every variance), then prepare(). The statistics are shifted by `means`: leave it as the last estep/statsFromResp left it. */
+  /** M-step: parameters from the statistics (regCovar added to every variance), then prepare(). The statistics are shifted by `means`: leave it as the last E-step/statsFromResp left it. */
   mstep(regCovar: number): void;
   /** Recompute the E-step's constants from weights/means/variances (after setting them directly). */
   prepare(): void;
   /** log π_k + log N(x_i | θ_k) for n rows of X (f32 region, n×d) → new Float64Array n×K. */
   logprob(X: Region<Float32Array>, n: number): Float64Array;
-  /** How estep splits by rows (chunked.ts): present when the E-step kernel only accumulates. */
-  readonly estepPlan?: EstepPlan;
+  /** The fused E-step for the prepared parameters: its row kernel and arguments (chunked.ts). */
+  readonly estepPlan: AnyEstepPlan;
+}
+
+/** What EM runs on (em.ts): a CovarianceWorkspace with its E-step put together by chunkedWorkspace. */
+export interface MixtureWorkspace extends Omit<CovarianceWorkspace, "estepPlan"> {
+  /** Fused E-step: the statistics of the n rows of X (reset first); returns Σ_i log p(x_i). */
+  estep(X: Region<Float32Array>, n: number): number;
 }
 
 /**
@@ -50,7 +58,7 @@ export interface CovarianceEntry {
   /** What a table of per-component variances shows, as its heading (parameters.md). */
   readonly varianceHeading: string;
   /** Allocate the per-fit buffers in the arena (freed by the caller's core.scoped). */
-  workspace(core: Core, K: number, d: number): MixtureWorkspace;
+  workspace(core: Core, K: number, d: number): CovarianceWorkspace;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -61,8 +69,7 @@ export interface CovarianceEntry {
 // writes the weighted means there first, and the M-step reads it before overwriting it with
 // μ = c + Σr(x − c)/n_k (docs/gmm.md, "Shifted statistics").
 
-function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): MixtureWorkspace {
-  const e = core.exports;
+function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): CovarianceWorkspace {
   const weights = core.f64(K);
   const means = core.f64(K * d);
   const variances = core.f64(spherical ? K : K * d);
@@ -71,59 +78,54 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
   const sumR = core.f64(K);
   const sumX = core.f64(K * d);
   const sumX2 = core.f64(K * d);
+  const sizes = { d, k: K };
   // The sparse E-step's feature-major parameters and q_k (assembly/estep-sparse.ts; docs/gmm.md, "Which path").
-  const pbT = core.f64(e.sparseParamsLength(d, K) as number);
+  const pbT = core.f64(core.call("sparseParamsLength", sizes));
   const quad = core.f64(K);
   // E-step: estepDiagSparseScratch (dense: two rows × (K log-probabilities + the row promoted to
   // f64); sparse: W and the compacted row); statsFromResp: d + K; spherical M-step: K×d.
-  const estepScratch = e.estepDiagSparseScratch(d, K) as number;
+  const estepScratch = core.call("estepDiagSparseScratch", sizes);
   const scratch = core.f64(Math.max(estepScratch, d + K, spherical ? K * d : 0));
-  const resetStats = () => {
-    sumR.view().fill(0);
-    sumX.view().fill(0);
-    sumX2.view().fill(0);
-  };
+  const prepared = { ...sizes, weights: weights.ptr, variances: variances.ptr, logConst: logConst.ptr, prec: prec.ptr };
   const prepare = () => {
-    (spherical ? e.prepareSphericalF64 : e.prepareDiagF64)(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
-    e.prepareDiagSparseF64(pbT.ptr, quad.ptr, means.ptr, prec.ptr, K, d);
+    core.call(spherical ? "prepareSphericalF64" : "prepareDiagF64", prepared);
+    core.call("prepareDiagSparseF64", { ...sizes, pbT: pbT.ptr, quad: quad.ptr, means: means.ptr, prec: prec.ptr });
   };
+  // means.ptr is also the statistics' shift (the M-step's `shift`, aliased with its output).
+  const mstepArgs = {
+    ...sizes, weights: weights.ptr, means: means.ptr, variances: variances.ptr,
+    sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: means.ptr,
+  };
+  const components = { ...sizes, means: means.ptr, prec: prec.ptr, logConst: logConst.ptr };
   return {
     K, d, weights, means, variances, prepare,
-    // means.ptr is also the statistics' shift: one value for every chunk of an E-step, so the
-    // per-chunk blocks add up to the whole E-step's shifted statistics. Each chunk takes the
-    // sparse or the dense path by its own rows (estepDiagSparsePath): chunks are fixed, so the
-    // paths are the same for any thread count.
+    // means is the shift of every chunk of an E-step, so the per-chunk blocks add up to the
+    // whole E-step's shifted statistics. Each chunk takes the sparse or the dense path by its
+    // own rows (estepDiagSparsePath): chunks are fixed, so are the paths, for any thread count.
     estepPlan: {
       kernel: "estepDiagByDensityF32",
-      args: ["stat0", "stat1", "stat2", "scratch", "x", "rows", d, K, means.ptr, prec.ptr, logConst.ptr, pbT.ptr, quad.ptr],
-      stats: [sumR, sumX, sumX2],
+      args: { ...components, pbT: pbT.ptr, quad: quad.ptr },
+      stats: { sumR, sumX, sumX2 },
       scratchLength: estepScratch,
     },
     statsFromResp(X, n, resp) {
-      resetStats();
+      for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
       core.scoped(() => {
         const r = core.putF64(resp);
-        e.statsFromRespF32(sumR.ptr, sumX.ptr, sumX2.ptr, means.ptr, scratch.ptr, X.ptr, r.ptr, n, d, K);
+        core.call("statsFromRespDiagF32", {
+          ...sizes, n, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: means.ptr, scratch: scratch.ptr, x: X.ptr, resp: r.ptr,
+        });
       });
     },
-    estep(X, n) {
-      resetStats();
-      return e.estepDiagByDensityF32(
-        sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, X.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr, pbT.ptr, quad.ptr,
-      );
-    },
     mstep(regCovar) {
-      if (spherical) {
-        e.mstepSphericalF64(weights.ptr, means.ptr, variances.ptr, scratch.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, means.ptr, K, d, regCovar);
-      } else {
-        e.mstepDiagF64(weights.ptr, means.ptr, variances.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, means.ptr, K, d, regCovar);
-      }
+      if (spherical) core.call("mstepSphericalF64", { ...mstepArgs, scratch: scratch.ptr, regCovar });
+      else core.call("mstepDiagF64", { ...mstepArgs, regCovar });
       prepare();
     },
     logprob(X, n) {
       return core.scoped(() => {
         const out = core.f64(n * K);
-        e.logprobDiagF32(out.ptr, scratch.ptr, X.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr);
+        core.call("logprobDiagF32", { ...components, n, out: out.ptr, scratch: scratch.ptr, x: X.ptr });
         return out.view().slice();
       });
     },

@@ -6,7 +6,7 @@ import { getCore, type Core, type Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { chunkedWorkspace, type ChunkRunner } from "./chunked.js";
-import { covarianceEntry, type ComponentVariance, type CovarianceType, type MixtureWorkspace } from "./covariance.js";
+import { covarianceEntry, type ComponentVariance, type CovarianceType, type CovarianceWorkspace } from "./covariance.js";
 import { runEm } from "./em.js";
 import { initialResponsibilities, isRandomInit, type InitMethod, type InitSpec } from "./init.js";
 import { checkFits } from "../core/wasm.js";
@@ -114,8 +114,7 @@ export class GaussianMixture {
       const Xr = inArena(X, core) ? X.region : core.putF32(X.data);
       // The E-step always runs in fixed row chunks (chunked.ts), with or without a pool, so the
       // thread count never changes a bit of the fit.
-      const base = entry.workspace(core, K, d);
-      const ws = base.estepPlan ? chunkedWorkspace(base, core, { maxRows: n, runner: pool }) : base;
+      const ws = chunkedWorkspace(entry.workspace(core, K, d), core, { maxRows: n, runner: pool });
       for (let r = 0; r < o.nInit; r++) {
         const resp = initialResponsibilities(o.init, core, Xr, n, d, K, rng);
         ws.statsFromResp(Xr, n, resp);
@@ -275,7 +274,7 @@ export class GaussianMixture {
     });
   }
 
-  private loadWorkspace(core: Core): MixtureWorkspace {
+  private loadWorkspace(core: Core): CovarianceWorkspace {
     const ws = covarianceEntry(this.covarianceType).workspace(core, this.weights.length, this.nFeatures);
     setRegion(ws.weights, this.weights);
     setRegion(ws.means, this.means);
