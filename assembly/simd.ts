@@ -59,14 +59,17 @@ export const R_SKIP_LOG: f64 = -72;
   let s: f64 = 0;
   // every kept exponent is in [R_SKIP_LOG, 0] and the largest is exactly 0, so s ∈ [1, K]:
   // its log and the divisions below are safe (s = 0 only when m is ±Infinity or NaN).
+  // exp(0) = 1 and log(1) = 0 exactly: the row's largest term, and a row with one kept term
+  // (most rows of well-separated data), cost no exp and no log, with the same bits.
   for (let c = 0; c < k; c++) {
     const o = v + (<usize>c << 3);
     const t = load<f64>(o) - m;
-    const e = t >= R_SKIP_LOG ? Math.exp(t) : 0;
+    const e = t == 0 ? 1 : t >= R_SKIP_LOG ? Math.exp(t) : 0;
     store<f64>(o, e);
     s += e;
   }
   if (m == -Infinity) return m;
+  if (s == 1) return m;
   const inv = 1 / s;
   for (let c = 0; c < k; c++) {
     const o = v + (<usize>c << 3);
