@@ -22,7 +22,8 @@ import { hsumF64x2, logSumExpToResp, NK_EPS } from "./simd";
 }
 
 /**
- * Σ_j (x_j − μ_j)² p_j for f64 rows x, μ, p of length d (f64 lanes, scalar tail).
+ * Σ_j (x_j − μ_j)² p_j for f64 rows x, μ, p of length d (f64 lanes four and then two features at a
+ * time, one scalar last: d = 50 would otherwise end in two scalar steps per row and component).
  * The same operations in the same order as one row of mahalanobisDiag2: the odd row at the
  * end of a batch must get the bits the row would get inside a pair, so a row's log-probability
  * does not depend on its position (predict on permuted rows = permuted predictions, exactly).
@@ -38,8 +39,14 @@ import { hsumF64x2, logSumExpToResp, NK_EPS } from "./simd";
     a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(s0, s0), v128.load(p + o)));
     a1 = f64x2.add(a1, f64x2.mul(f64x2.mul(s1, s1), v128.load(p + o + 16)));
   }
+  if (j + 2 <= d) {
+    const o = <usize>j << 3;
+    const s0 = f64x2.sub(v128.load(x + o), v128.load(mu + o));
+    a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(s0, s0), v128.load(p + o)));
+    j += 2;
+  }
   let acc = hsumF64x2(f64x2.add(a0, a1));
-  for (; j < d; j++) {
+  if (j < d) {
     const o = <usize>j << 3;
     const s = load<f64>(x + o) - load<f64>(mu + o);
     acc += s * s * load<f64>(p + o);
@@ -82,9 +89,19 @@ import { hsumF64x2, logSumExpToResp, NK_EPS } from "./simd";
     b0 = f64x2.add(b0, f64x2.mul(f64x2.mul(t0, t0), p0));
     b1 = f64x2.add(b1, f64x2.mul(f64x2.mul(t1, t1), p1));
   }
+  if (j + 2 <= d) {
+    const o = <usize>j << 3;
+    const m0 = v128.load(mu + o);
+    const p0 = v128.load(p + o);
+    const s0 = f64x2.sub(v128.load(x0 + o), m0);
+    const t0 = f64x2.sub(v128.load(x1 + o), m0);
+    a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(s0, s0), p0));
+    b0 = f64x2.add(b0, f64x2.mul(f64x2.mul(t0, t0), p0));
+    j += 2;
+  }
   let acc0 = hsumF64x2(f64x2.add(a0, a1));
   let acc1 = hsumF64x2(f64x2.add(b0, b1));
-  for (; j < d; j++) {
+  if (j < d) {
     const o = <usize>j << 3;
     const m = load<f64>(mu + o);
     const q = load<f64>(p + o);
