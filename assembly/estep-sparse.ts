@@ -188,6 +188,11 @@ const COMPACT4: usize = memory.data<u8>([
   return cnt;
 }
 
+/** x²·p + x·b for one non-zero (q = x², x splat) and two components: p at pb + off, b 16 bytes after it. */
+@inline function pairTerm(q: v128, x: v128, pb: usize, off: usize): v128 {
+  return f64x2.add(f64x2.mul(q, v128.load(pb + off)), f64x2.mul(x, v128.load(pb + off + 16)));
+}
+
 /** Accumulate x²·p + x·b of the non-zeros t = 0..cnt−1 into four f64x2 vectors: components g..g+7. */
 @inline function sparseDistances8(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, pg: usize): void {
   let a0 = f64x2.splat(0);
@@ -199,10 +204,10 @@ const COMPACT4: usize = memory.data<u8>([
     const x = v128.load64_splat(val + (<usize>t << 3));
     const q = v128.load64_splat(sq + (<usize>t << 3));
     const p = pg + o;
-    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q, v128.load(p)), f64x2.mul(x, v128.load(p, 16))));
-    a1 = f64x2.add(a1, f64x2.add(f64x2.mul(q, v128.load(p, 32)), f64x2.mul(x, v128.load(p, 48))));
-    a2 = f64x2.add(a2, f64x2.add(f64x2.mul(q, v128.load(p, 64)), f64x2.mul(x, v128.load(p, 80))));
-    a3 = f64x2.add(a3, f64x2.add(f64x2.mul(q, v128.load(p, 96)), f64x2.mul(x, v128.load(p, 112))));
+    a0 = f64x2.add(a0, pairTerm(q, x, p, 0));
+    a1 = f64x2.add(a1, pairTerm(q, x, p, 32));
+    a2 = f64x2.add(a2, pairTerm(q, x, p, 64));
+    a3 = f64x2.add(a3, pairTerm(q, x, p, 96));
   }
   v128.store(lp, a0);
   v128.store(lp, a1, 16);
@@ -210,8 +215,11 @@ const COMPACT4: usize = memory.data<u8>([
   v128.store(lp, a3, 48);
 }
 
-/** The same for components g..g+3: two f64x2 vectors, two non-zeros per step in separate accumulators. */
-@inline function sparseDistances4(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, pg: usize): void {
+/**
+ * The same for components g..g+3 (wide) or g, g+1: two or one f64x2 vectors, two non-zeros per
+ * step in separate accumulators. `wide` is a constant at each call, so each inlined copy has one shape.
+ */
+@inline function sparseDistancesNarrow(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, pg: usize, wide: bool): void {
   let a0 = f64x2.splat(0);
   let a1 = f64x2.splat(0);
   let b0 = f64x2.splat(0);
@@ -224,44 +232,22 @@ const COMPACT4: usize = memory.data<u8>([
     const q0 = v128.load64_splat(sq + (<usize>t << 3));
     const x1 = v128.load64_splat(val + (<usize>t << 3), 8);
     const q1 = v128.load64_splat(sq + (<usize>t << 3), 8);
-    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q0, v128.load(pg + o0)), f64x2.mul(x0, v128.load(pg + o0, 16))));
-    a1 = f64x2.add(a1, f64x2.add(f64x2.mul(q0, v128.load(pg + o0, 32)), f64x2.mul(x0, v128.load(pg + o0, 48))));
-    b0 = f64x2.add(b0, f64x2.add(f64x2.mul(q1, v128.load(pg + o1)), f64x2.mul(x1, v128.load(pg + o1, 16))));
-    b1 = f64x2.add(b1, f64x2.add(f64x2.mul(q1, v128.load(pg + o1, 32)), f64x2.mul(x1, v128.load(pg + o1, 48))));
+    a0 = f64x2.add(a0, pairTerm(q0, x0, pg + o0, 0));
+    b0 = f64x2.add(b0, pairTerm(q1, x1, pg + o1, 0));
+    if (wide) {
+      a1 = f64x2.add(a1, pairTerm(q0, x0, pg + o0, 32));
+      b1 = f64x2.add(b1, pairTerm(q1, x1, pg + o1, 32));
+    }
   }
   if (t < cnt) {
     const o0 = <usize>load<i32>(poff + (<usize>t << 2));
     const x0 = v128.load64_splat(val + (<usize>t << 3));
     const q0 = v128.load64_splat(sq + (<usize>t << 3));
-    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q0, v128.load(pg + o0)), f64x2.mul(x0, v128.load(pg + o0, 16))));
-    a1 = f64x2.add(a1, f64x2.add(f64x2.mul(q0, v128.load(pg + o0, 32)), f64x2.mul(x0, v128.load(pg + o0, 48))));
+    a0 = f64x2.add(a0, pairTerm(q0, x0, pg + o0, 0));
+    if (wide) a1 = f64x2.add(a1, pairTerm(q0, x0, pg + o0, 32));
   }
   v128.store(lp, f64x2.add(a0, b0));
-  v128.store(lp, f64x2.add(a1, b1), 16);
-}
-
-/** The same for components g, g+1: one f64x2 vector, two non-zeros per step in separate accumulators. */
-@inline function sparseDistances2(lp: usize, val: usize, sq: usize, poff: usize, cnt: i32, pg: usize): void {
-  let a0 = f64x2.splat(0);
-  let b0 = f64x2.splat(0);
-  let t = 0;
-  for (; t + 2 <= cnt; t += 2) {
-    const o0 = <usize>load<i32>(poff + (<usize>t << 2));
-    const o1 = <usize>load<i32>(poff + (<usize>t << 2), 4);
-    const x0 = v128.load64_splat(val + (<usize>t << 3));
-    const q0 = v128.load64_splat(sq + (<usize>t << 3));
-    const x1 = v128.load64_splat(val + (<usize>t << 3), 8);
-    const q1 = v128.load64_splat(sq + (<usize>t << 3), 8);
-    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q0, v128.load(pg + o0)), f64x2.mul(x0, v128.load(pg + o0, 16))));
-    b0 = f64x2.add(b0, f64x2.add(f64x2.mul(q1, v128.load(pg + o1)), f64x2.mul(x1, v128.load(pg + o1, 16))));
-  }
-  if (t < cnt) {
-    const o0 = <usize>load<i32>(poff + (<usize>t << 2));
-    const x0 = v128.load64_splat(val + (<usize>t << 3));
-    const q0 = v128.load64_splat(sq + (<usize>t << 3));
-    a0 = f64x2.add(a0, f64x2.add(f64x2.mul(q0, v128.load(pg + o0)), f64x2.mul(x0, v128.load(pg + o0, 16))));
-  }
-  v128.store(lp, f64x2.add(a0, b0));
+  if (wide) v128.store(lp, f64x2.add(a1, b1), 16);
 }
 
 /**
@@ -275,10 +261,10 @@ const COMPACT4: usize = memory.data<u8>([
     sparseDistances8(lp + (<usize>g << 3), val, sq, poff, cnt, pbT + (<usize>g << 4));
   }
   if (g + 4 <= kp) {
-    sparseDistances4(lp + (<usize>g << 3), val, sq, poff, cnt, pbT + (<usize>g << 4));
+    sparseDistancesNarrow(lp + (<usize>g << 3), val, sq, poff, cnt, pbT + (<usize>g << 4), true);
     g += 4;
   }
-  if (g < kp) sparseDistances2(lp + (<usize>g << 3), val, sq, poff, cnt, pbT + (<usize>g << 4));
+  if (g < kp) sparseDistancesNarrow(lp + (<usize>g << 3), val, sq, poff, cnt, pbT + (<usize>g << 4), false);
 }
 
 /**
