@@ -172,7 +172,8 @@ import { hsumF64x2, logSumExpToResp, NK_EPS } from "./simd";
   const lse = logSumExpToResp(lp, k);
   const rowF64 = <usize>d << 3;
   for (let c = 0; c < k; c++) {
-    // r ∈ [0, 1]; 0 for a component left out by the cut (or every one when lse is not finite).
+    // r ∈ [0, 1]: 0 for a component the cut leaves out (and for all when every lp is −Infinity);
+    // a NaN passes on to the statistics, as it should.
     const r = load<f64>(lp + (<usize>c << 3));
     if (r == 0) continue;
     store<f64>(sumR + (<usize>c << 3), load<f64>(sumR + (<usize>c << 3)) + r);
