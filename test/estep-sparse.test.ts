@@ -125,6 +125,39 @@ test("sparse E-step equals the float64 twin and the dense kernel (d, K not multi
   assert.ok(beyond <= SHAPES.length * 4 && cases >= SHAPES.length * 16, `${beyond} cases beyond the rule's bound`);
 });
 
+test("prepareDiagSparseF64: q_k = Σ_j μ_kj²/s_kj and, per feature, [p_k, p_k+1, −2μ_k p_k, −2μ_k+1 p_k+1] per pair of components (K odd: padding 0)", () => {
+  const rng = new Rng(3);
+  for (const [d, K] of [[5, 3], [9, 10]]) {
+    const X = sparseData(rng, 20, d, 0.3, 1, 1);
+    const p = params(rng, X, 20, d, K, 1);
+    core.scoped(() => {
+      const sizes = { d, k: K };
+      const means = core.putF64(p.means.flat()).ptr;
+      const prec = core.putF64(p.variances.flat().map((v) => 1 / v)).ptr;
+      const len = core.call("sparseParamsLength", sizes);
+      const KP = K + (K % 2);
+      assert.is(len, 2 * d * KP);
+      const pbT = core.f64(len);
+      const quad = core.f64(K);
+      core.call("prepareDiagSparseF64", { ...sizes, pbT: pbT.ptr, quad: quad.ptr, means, prec });
+      const pb = pbT.view();
+      const q = quad.view();
+      for (let k = 0; k < KP; k++) {
+        let want = 0;
+        for (let j = 0; j < d; j++) {
+          const at = j * 2 * KP + (k >> 1) * 4 + (k & 1);
+          const pk = k < K ? 1 / p.variances[k][j] : 0;
+          const bk = k < K ? -2 * p.means[k][j] * pk : 0;
+          assert.ok(Math.abs(pb[at] - pk) <= 1e-15 * Math.abs(pk), `p[${j}][${k}]`);
+          assert.ok(Math.abs(pb[at + 2] - bk) <= 1e-15 * Math.abs(bk), `b[${j}][${k}]`);
+          want += k < K ? (p.means[k][j] * p.means[k][j]) / p.variances[k][j] : 0;
+        }
+        if (k < K) assert.ok(Math.abs(q[k] - want) <= 1e-13 * want, `q[${k}]: ${q[k]} vs ${want}`);
+      }
+    });
+  }
+});
+
 test("a feature that is never 0 gets Z = R − W = 0 exactly: a constant non-zero column has zero shifted statistics", () => {
   const n = 37, d = 6, K = 3;
   const rng = new Rng(5);
