@@ -343,7 +343,8 @@ function checkFitsMemory(X: Matrix, K: number, entry: CovarianceEntry, inPlaceCo
   const xBytes = inPlaceCore ? 0 : 4 * n * d;
   const statsLength = 3 * entry.varianceLength(K, d);
   checkFits(
-    xBytes + CHUNK_STATS_BUDGET_BYTES + 8 * chunkRowsFor(n, statsLength) * K + 8 * (statsLength + 4 * K * d),
+    // + the sparse E-step's feature-major parameters 2·d·(K + 1) and a thread's scratch K·d + 5·(d + 4)
+    xBytes + CHUNK_STATS_BUDGET_BYTES + 8 * chunkRowsFor(n, statsLength) * K + 8 * (statsLength + 4 * K * d + 2 * d * (K + 1) + K * d + 5 * (d + 4)),
     `GaussianMixture.fit on ${n}×${d} values with nComponents = ${K}`,
     inPlaceCore,
   );
