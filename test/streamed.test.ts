@@ -116,6 +116,21 @@ test("streamed from float64 .npy, raw float32 (--shape) and CSV: the in-memory f
   }
 });
 
+test("sparse rows (most values 0: the E-step's sparse path, chosen per chunk) streamed = in memory", async () => {
+  const sparse = blobs(n, 12, K, 8);
+  const rng = new Rng(4);
+  for (let i = 0; i < sparse.data.length; i++) if (rng.uniform() < 0.85) sparse.data[i] = 0;
+  const rows = openRowFile(file("sparse.npy", npyBytes("<f4", [n, 12], new Uint8Array(sparse.data.buffer))));
+  const pool = new ShardPool(rows.layout, { threads: 3 });
+  try {
+    await pool.ready();
+    const opts: GaussianMixtureOptions = { nComponents: K, seed: 2, maxIter: 10, tol: 0, core };
+    assertSameFit(new GaussianMixture(opts).fit(sparse), new GaussianMixture(opts).fit(pool), "sparse");
+  } finally {
+    await pool.close();
+  }
+});
+
 test("score and labels over shards: the fit's NLL to the bit, and predict's labels, for any thread count", async () => {
   const gm = new GaussianMixture({ nComponents: K, covarianceType: "diag", seed: 2, core }).fit(X);
   const oneThread = core.scoped(() => sourceLogLikelihood(new MixtureScorer(gm, core), openRowSource(npy)));
