@@ -27,15 +27,10 @@ import type { MixtureParams } from "../src/mixture/scorer.js";
 import { EmThreadPool } from "../src/parallel/em-threads.js";
 import { ShardPool } from "../src/parallel/shard-workers.js";
 import { Rng } from "../src/util/rng.js";
+import { flag, json, log } from "./lib/flags.js";
 
 const SELF = fileURLToPath(import.meta.url);
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const json = process.argv.includes("--json");
-const log = (s: string) => (json ? process.stderr : process.stdout).write(s + "\n");
 
 /** What one fit reports (a child process prints it as JSON). */
 interface FitFigures {

@@ -111,14 +111,17 @@ test("a data file that shrinks during a streamed gmm run: exit 2, one line namin
   const out = f("shrink-out");
   let truncated = false;
   const r = await emlab(["gmm", "--data", long, "--stream", "--threads", "1", "--k", "1-40", "--tol", "0", "--max-iter", "200", "--out", out], (child) => {
-    // once the run reads the file (a streamed pass keeps it open), cut it to 1000 rows
+    // once the run reads the file, and a moment later (past the header's read: the passes are
+    // under way), cut it to 1000 rows
     const poll = setInterval(() => {
       if (child.exitCode !== null) return clearInterval(poll);
-      if (hasOpen(child.pid!, long)) {
+      if (!hasOpen(child.pid!, long)) return;
+      clearInterval(poll);
+      setTimeout(() => {
+        if (child.exitCode !== null) return;
         truncateSync(long, 128 + 1000 * 4 * 4);
         truncated = true;
-        clearInterval(poll);
-      }
+      }, 300);
     }, 20);
   });
   assert.ok(truncated, `the run ended before the file could be cut: ${r.stderr}`);

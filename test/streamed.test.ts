@@ -19,6 +19,7 @@ import { MixtureScorer, sourceLogLikelihood } from "../src/mixture/scorer.js";
 import { shardsLogLikelihood } from "../src/mixture/streamed.js";
 import { ShardPool } from "../src/parallel/shard-workers.js";
 import { Rng } from "../src/util/rng.js";
+import { blobs } from "./twin/blobs.js";
 import { floatBytes, npyBytes } from "./twin/npy-file.js";
 import { userError } from "./twin/user-error.js";
 
@@ -26,22 +27,13 @@ const core = nodeCore();
 const dir = mkdtempSync(join(tmpdir(), "emlab-streamed-"));
 const file = (name: string, bytes: Uint8Array | string) => (writeFileSync(join(dir, name), bytes), join(dir, name));
 
-/** n×d rows around K centres with an offset (f32, seeded): several fit chunks when n > CHUNK_ROWS. */
-function blobs(n: number, d: number, K: number, seed: number): Matrix {
-  const rng = new Rng(seed);
-  const centres = Array.from({ length: K * d }, () => 5 * rng.normal());
-  const data = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const k = rng.int(K);
-    for (let j = 0; j < d; j++) data[i * d + j] = 100 + centres[k * d + j] + (1 + (j % 2)) * rng.normal();
-  }
-  return { data, rows: n, cols: d };
-}
 
+/** Rows with a large common offset (the shifted statistics' case), several fit chunks when n > CHUNK_ROWS. */
+const OFFSET = { scale: 5, offset: 100 };
 const n = 2 * CHUNK_ROWS + 700; // three chunks, the last one short
 const d = 4;
 const K = 3;
-const X = blobs(n, d, K, 5);
+const X = blobs(n, d, K, 5, OFFSET);
 const npy = file("x.npy", npyBytes("<f4", [n, d], new Uint8Array(X.data.buffer)));
 
 /** Every learned number and the EM trace, bit for bit (Object.is: −0 and NaN too). */
@@ -117,7 +109,7 @@ test("streamed from float64 .npy, raw float32 (--shape) and CSV: the in-memory f
 });
 
 test("sparse rows (most values 0: the E-step's sparse path, chosen per chunk) streamed = in memory", async () => {
-  const sparse = blobs(n, 12, K, 8);
+  const sparse = blobs(n, 12, K, 8, OFFSET);
   const rng = new Rng(4);
   for (let i = 0; i < sparse.data.length; i++) if (rng.uniform() < 0.85) sparse.data[i] = 0;
   const rows = openRowFile(file("sparse.npy", npyBytes("<f4", [n, 12], new Uint8Array(sparse.data.buffer))));
@@ -164,7 +156,7 @@ test("bounded memory: a thread's WebAssembly memory holds one chunk and the mode
   const wide = 40;
   const memory: number[] = [];
   for (const rows of [5000, 40_000]) {
-    const data = blobs(rows, wide, K, 6);
+    const data = blobs(rows, wide, K, 6, OFFSET);
     const pool = new ShardPool(openRowFile(file(`wide-${rows}.npy`, npyBytes("<f4", [rows, wide], new Uint8Array(data.data.buffer)))).layout, { threads: 2 });
     try {
       new GaussianMixture({ nComponents: K, maxIter: 3, tol: 0, core }).fit(pool);

@@ -5,7 +5,7 @@
 // keeps claiming but skips the work, so the count of done chunks still reaches the total.
 // Which thread runs which chunk changes no result: each chunk's result has its own slot.
 // Node only (Atomics.wait on the calling thread).
-import { receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 
 // Control words (Int32Array over a SharedArrayBuffer). CLAIM packs (generation << 16 | next chunk):
 // a worker claims chunk i of generation g only by compare-exchanging exactly that word, so a
@@ -22,6 +22,29 @@ const STALL_MS = 120_000;
 
 /** The claim word packs the chunk index in 16 bits: at most this many chunks per pass. */
 export const MAX_CLAIMS = 0xffff;
+
+/**
+ * threads − 1 workers running the script at `url`, worker t sent init(t, port) with the port it
+ * posts its errors on (the other end is errorPorts[t − 1], read synchronously by workerError).
+ * The workers and ports are unref'd, so a pool nobody closes does not keep Node alive.
+ */
+export function startWorkers<M>(url: URL, threads: number, init: (thread: number, errors: MessagePort) => M): { workers: Worker[]; errorPorts: MessagePort[] } {
+  const workers: Worker[] = [];
+  const errorPorts: MessagePort[] = [];
+  for (let t = 1; t < threads; t++) {
+    const w = new Worker(url);
+    // A worker's error also comes through its error port and FAILED; without this listener it
+    // would be rethrown on the calling thread as an unhandled 'error' event.
+    w.on("error", () => {});
+    w.unref();
+    const { port1, port2 } = new MessageChannel();
+    port1.unref();
+    w.postMessage(init(t, port2), [port2]);
+    workers.push(w);
+    errorPorts.push(port1);
+  }
+  return { workers, errorPorts };
+}
 
 /** A new control block for `threads` threads (the calling thread is thread 0). */
 export function newControl(threads: number): Int32Array {

@@ -13,10 +13,12 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
 import { Core, type CoreExports } from "../core/wasm.js";
 import { MAX_CHUNKS, runChunk, type ChunkRunner, type EstepJob } from "../mixture/chunked.js";
-import { chunksByThread, claimChunks, drainErrors, newControl, openPass, passFailed, readyCount, waitDone, workerError } from "./claims.js";
+import {
+  chunksByThread, claimChunks, drainErrors, newControl, openPass, passFailed, readyCount, startWorkers, waitDone, workerError,
+} from "./claims.js";
 
 /** Path of the threads build: build/core-mt.wasm (this file compiles to build/src/parallel/em-threads.js). */
 export const CORE_MT_WASM_PATH = fileURLToPath(new URL("../../core-mt.wasm", import.meta.url));
@@ -55,8 +57,8 @@ export interface EmThreadPoolOptions {
 export class EmThreadPool implements ChunkRunner {
   readonly core: Core;
   readonly threads: number;
-  private readonly workers: Worker[] = [];
-  private readonly errorPorts: MessagePort[] = [];
+  private readonly workers: Worker[];
+  private readonly errorPorts: MessagePort[];
   private readonly control: Int32Array;
   private readonly ll: Float64Array;
   private gen = 0;
@@ -72,19 +74,9 @@ export class EmThreadPool implements ChunkRunner {
     const control = this.control.buffer as SharedArrayBuffer;
     const ll = new SharedArrayBuffer(MAX_CHUNKS * 8);
     this.ll = new Float64Array(ll);
-    for (let t = 1; t < threads; t++) {
-      const w = new Worker(WORKER_URL);
-      // An uncaught worker error is also reported through its error port and FAILED; without
-      // this listener it would be rethrown on the main thread as an unhandled 'error' event.
-      w.on("error", () => {});
-      w.unref();
-      const { port1, port2 } = new MessageChannel();
-      port1.unref();
-      const init: WorkerMessage = { type: "init", module, memory, control, ll, thread: t, errors: port2 };
-      w.postMessage(init, [port2]);
-      this.workers.push(w);
-      this.errorPorts.push(port1);
-    }
+    ({ workers: this.workers, errorPorts: this.errorPorts } = startWorkers(WORKER_URL, threads, (thread, errors): WorkerMessage => (
+      { type: "init", module, memory, control, ll, thread, errors }
+    )));
   }
 
   /** Every chunk of `job`, on this thread and the workers; chunk c's Σ log p lands in ll[c]. */

@@ -9,7 +9,7 @@
 // order: the thread count changes no bit. Memory: docs/scale.md. Node only.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
 import { CORE_WASM_PATH } from "../core/node.js";
 import { loadCoreSync, type Core, type Region } from "../core/wasm.js";
 import { RowFileReader, type RowFileLayout } from "../data/row-file.js";
@@ -17,7 +17,7 @@ import { passRange, prepareTask, type ChunkFold, type ChunkRows, type ChunkTask,
 import { UserError } from "../util/errors.js";
 import {
   chunksByThread, claimChunks, drainErrors, failPass, MAX_CLAIMS, newControl, openPass, passFailed, readyCount,
-  waitDone, workerError,
+  startWorkers, waitDone, workerError,
 } from "./claims.js";
 
 const WORKER_URL = new URL("./shard-worker.js", import.meta.url);
@@ -73,8 +73,8 @@ export class ShardPool implements RowShards {
   readonly layout: RowFileLayout;
   readonly threads: number;
   private readonly here: ThreadState;
-  private readonly workers: Worker[] = [];
-  private readonly errorPorts: MessagePort[] = [];
+  private readonly workers: Worker[];
+  private readonly errorPorts: MessagePort[];
   private readonly control: Int32Array;
   private results = new SharedArrayBuffer(8);
   private gen = 0;
@@ -87,19 +87,10 @@ export class ShardPool implements RowShards {
     const module = new WebAssembly.Module(readFileSync(CORE_WASM_PATH));
     this.control = newControl(threads);
     this.here = new ThreadState(loadCoreSync(module), layout, this.control, 0);
-    for (let t = 1; t < threads; t++) {
-      const w = new Worker(WORKER_URL);
-      // A worker's error also comes through its error port and FAILED; without this listener it
-      // would be rethrown on this thread as an unhandled 'error' event.
-      w.on("error", () => {});
-      w.unref();
-      const { port1, port2 } = new MessageChannel();
-      port1.unref();
-      const init: ShardWorkerMessage = { type: "init", module, layout, control: this.control.buffer as SharedArrayBuffer, thread: t, errors: port2 };
-      w.postMessage(init, [port2]);
-      this.workers.push(w);
-      this.errorPorts.push(port1);
-    }
+    const control = this.control.buffer as SharedArrayBuffer;
+    ({ workers: this.workers, errorPorts: this.errorPorts } = startWorkers(WORKER_URL, threads, (thread, errors): ShardWorkerMessage => (
+      { type: "init", module, layout, control, thread, errors }
+    )));
   }
 
   get n(): number {
