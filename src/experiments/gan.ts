@@ -80,6 +80,12 @@ interface GanProgress {
 }
 
 export const CHECKPOINT_FILE = "checkpoint.bin";
+
+/** The loss charts: one per network, its training and test loss on the same axes (test losses: the test images against fixed fresh noise). */
+export const GAN_CHARTS = [
+  { net: "G", file: "loss-generator.svg", title: "GAN generator loss −log D(G(z)), train and test" },
+  { net: "D", file: "loss-discriminator.svg", title: "GAN discriminator loss, train and test" },
+] as const;
 const KIND = "gan";
 const SAMPLE_GRID = 64;
 const EVAL_CHUNK = 1000;
@@ -232,7 +238,7 @@ async function trainLocked(config: GanConfig & { out: string }, trainImages: Mat
   const maskBuf = (rows: number) => D_MASK_WIDTHS.map((w) => new Float32Array(rows * w));
   const [dMaskBuf, gMaskBuf] = [maskBuf(2 * B), maskBuf(B)];
   const snapshots = new Set(snapshotEpochs(config.epochs));
-  const files = { plots: [join(out, "loss-train.svg"), join(out, "loss-test.svg")], samples: [] as string[] };
+  const files = { plots: GAN_CHARTS.map((c) => join(out, c.file)), samples: [] as string[] };
 
   const writeSamples = async (e: number) => {
     const img = (await runGraph(sSess, sg, { ...t.gParams(), z: fixedZ }))["image"] as Float32Array;
@@ -302,11 +308,13 @@ function toEpoch(r: EpochRecord): GanEpoch {
   return e;
 }
 
+/** One chart per network, its training and test loss together (GAN_CHARTS). */
 function writeCharts(out: string, history: EpochRecord[]): void {
-  const series = (kind: "train" | "test") => [
-    { key: `${kind}G`, name: "generator (−log D(G(z)))" },
-    { key: `${kind}D`, name: "discriminator" },
-  ];
-  writeLossChart(join(out, "loss-train.svg"), history, series("train"), { title: "GAN training losses (means over each epoch's batches)" });
-  writeLossChart(join(out, "loss-test.svg"), history, series("test"), { title: "GAN test losses (10000 test images, fixed fresh noise)" });
+  for (const c of GAN_CHARTS) {
+    const series = [
+      { key: `train${c.net}`, name: "train" },
+      { key: `test${c.net}`, name: "test" },
+    ];
+    writeLossChart(join(out, c.file), history, series, { title: c.title });
+  }
 }

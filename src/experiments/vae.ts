@@ -224,11 +224,13 @@ function reconstructionGrid(test: Matrix, recon: Float32Array): { images: Float3
   return { images, n: k };
 }
 
+/** loss.svg: training and test loss on one chart, so a test loss that turns up (overfitting) shows against the training loss. */
 function writePlots(out: string, history: VaeEpoch[]): string[] {
-  return [
-    writeLossChart(join(out, "loss-train.svg"), history, [{ key: "trainLoss", name: "train" }], { title: "VAE training loss per image (BCE + KL)" }),
-    writeLossChart(join(out, "loss-test.svg"), history, [{ key: "testLoss", name: "test" }], { title: "VAE test loss per image (BCE + KL)" }),
+  const series = [
+    { key: "trainLoss", name: "train" },
+    { key: "testLoss", name: "test" },
   ];
+  return [writeLossChart(join(out, "loss.svg"), history, series, { title: "VAE loss per image (BCE + KL)" })];
 }
 
 function writeExports(out: string, s: Sessions, dims: VaeDims): string[] {

@@ -1,9 +1,12 @@
 // Stage 2b: the GAN on MNIST with per-epoch checkpoints (src/experiments/gan.ts); an
 // interrupted stage continues from its checkpoint (../training.ts).
-import { CHECKPOINT_FILE, GAN_DEFAULTS, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
+import { CHECKPOINT_FILE, GAN_CHARTS, GAN_DEFAULTS, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
 import { epochOf, epochs, secondsUpTo, trainingTime, trainStage } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
+
+/** The networks with a loss chart. */
+type GanNet = (typeof GAN_CHARTS)[number]["net"];
 
 /** 2b's cache key: the GAN config without threads, data directory and output path. */
 export type GanStageConfig = Omit<GanConfig, "threads" | "mnistDir">;
@@ -13,7 +16,7 @@ export interface GanStageResult {
   resumedFrom: number;
   parameters: { G: number; D: number };
   epochs: GanEpoch[];
-  files: { lossTrain: string; lossTest: string; samples: string[]; onnx: string[] };
+  files: { losses: { net: GanNet; file: string }[]; samples: string[]; onnx: string[] };
 }
 
 /** The sizes per mode; undefined limit = the whole MNIST split. */
@@ -54,7 +57,7 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
       resumedFrom: run.config.resumedFrom,
       parameters: run.parameters,
       epochs: run.epochs,
-      files: { lossTrain: "loss-train.svg", lossTest: "loss-test.svg", samples: run.files.samples.map(baseName), onnx: run.files.onnx.map(baseName) },
+      files: { losses: GAN_CHARTS.map(({ net, file }) => ({ net, file })), samples: run.files.samples.map(baseName), onnx: run.files.onnx.map(baseName) },
     };
   },
 
@@ -77,12 +80,11 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
       },
     ];
     if (r.resumedFrom > 0) blocks.push({ kind: "p", role: "note", text: `This run continued a checkpoint after epoch ${r.resumedFrom}.` });
-    blocks.push(
-      figures(
-        figs.svg(`${dir}/${r.files.lossTrain}`, "Training losses of both networks, means over each epoch's batches."),
-        figs.svg(`${dir}/${r.files.lossTest}`, "Test losses: D on test images against as many generated ones, G on fixed noise, no updates."),
-      ),
-    );
+    const caption: Record<GanNet, string> = {
+      G: "The generator's loss: training (mean over each epoch's batches) and test (on fixed noise, no updates).",
+      D: "The discriminator's loss: training (mean over each epoch's batches) and test (the test images against as many generated ones, no updates).",
+    };
+    blocks.push(figures(...r.files.losses.map((l) => figs.svg(`${dir}/${l.file}`, caption[l.net]))));
     blocks.push({ kind: "heading", text: "Samples (one fixed set of 64 noise vectors)" });
     blocks.push(grids(r.files.samples.map((f) => figs.png(`${dir}/${f}`, `After epoch ${epochOf(f)}.`, `GAN samples after epoch ${epochOf(f)}`))));
     blocks.push({

@@ -12,7 +12,7 @@ export type VaeStageConfig = Omit<VaeConfig, "threads" | "mnistDir">;
 export interface VaeStageResult {
   resumedFrom: number;
   epochs: VaeEpoch[];
-  files: { lossTrain: string; lossTest: string; samples: string[]; reconstructions: string[]; onnx: string[] };
+  files: { loss: string; samples: string[]; reconstructions: string[]; onnx: string[] };
 }
 
 /** The sizes per mode; undefined limit = the whole MNIST split. */
@@ -53,8 +53,7 @@ export const vaeStage: Stage<VaeStageConfig, VaeStageResult> = {
       resumedFrom: run.resumedFrom,
       epochs: run.epochs,
       files: {
-        lossTrain: "loss-train.svg",
-        lossTest: "loss-test.svg",
+        loss: "loss.svg",
         samples: run.files.samples.map(baseName),
         reconstructions: run.files.reconstructions.map(baseName),
         onnx: run.files.onnx.map(baseName),
@@ -84,8 +83,10 @@ export const vaeStage: Stage<VaeStageConfig, VaeStageResult> = {
     if (r.resumedFrom > 0) blocks.push({ kind: "p", role: "note", text: `This run continued a checkpoint after epoch ${r.resumedFrom}; the numbers equal those of an uninterrupted run.` });
     blocks.push(
       figures(
-        figs.svg(`${dir}/${r.files.lossTrain}`, "Training loss per image, mean over each epoch's batches."),
-        figs.svg(`${dir}/${r.files.lossTest}`, "Test loss per image after each epoch (fixed noise)."),
+        figs.svg(
+          `${dir}/${r.files.loss}`,
+          "Loss per image against the epoch: training (mean over each epoch's batches) and test (after each epoch, fixed noise), on one chart so that a test loss turning up is seen against the training loss.",
+        ),
       ),
     );
     blocks.push({ kind: "heading", text: "Samples (decoded from one fixed set of 64 latent vectors)" });
