@@ -23,6 +23,7 @@ import { expectedState, restoreState, stateTensors as stepState } from "../train
 import { snapshotEpochs, writeLossChart, type EpochRecord } from "../train/history.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
+import { defaultThreads } from "../parallel/pool.js";
 import { Rng } from "../util/rng.js";
 import type { RunOptions, Tick, UnitDone } from "./contract.js";
 
@@ -42,14 +43,14 @@ export interface GanConfig extends GanOptim {
   threads: number;
 }
 
-/** Defaults of a run: the assignment's 50 epochs, batches of 128, the optimiser and dropout of src/models/gan.ts. */
+/** Defaults of a run: the assignment's 50 epochs, batches of 128, the optimiser and dropout of src/models/gan.ts, every core. */
 export const GAN_DEFAULTS: Readonly<Omit<GanConfig, "limit" | "testLimit" | "mnistDir">> = {
   epochs: 50,
   batchSize: 128,
   ...GAN_OPTIM,
   dropout: GAN_DROPOUT,
   seed: 1,
-  threads: 2,
+  threads: defaultThreads(),
 };
 
 /** Progress: ticks over each epoch's batches ("epoch 3/50"), a unit after each epoch's checkpoint is written. */
@@ -157,6 +158,11 @@ async function evaluate(session: Awaited<ReturnType<typeof sessionFor>>, graph: 
 }
 
 const pad2 = (e: number) => String(e).padStart(2, "0");
+
+/** A finished epoch as one line of progress: `train G 0.912 D 1.203, test G 0.874 D 1.251 (19.3 s)`. */
+export function ganEpochLine(r: GanEpoch): string {
+  return `train G ${r.train.g.toFixed(3)} D ${r.train.d.toFixed(3)}, test G ${r.test.g.toFixed(3)} D ${r.test.d.toFixed(3)} (${r.seconds.toFixed(1)} s)`;
+}
 
 /** The 8×8 sample grid file of epoch `e`. */
 export function sampleFile(e: number): string {

@@ -18,6 +18,7 @@ import { expectedState, restoreState, stateTensors } from "../train/state.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import type { Progress } from "../util/progress.js";
+import { defaultThreads } from "../parallel/pool.js";
 import { Rng } from "../util/rng.js";
 import type { RunOptions, Tick, UnitDone } from "./contract.js";
 
@@ -38,8 +39,8 @@ export interface VaeConfig {
   mnistDir?: string;
 }
 
-/** Defaults of the assignment (PyTorch's VAE example). */
-export const VAE_DEFAULTS: VaeConfig = { epochs: 50, batchSize: 128, latent: 20, hidden: 400, lr: 1e-3, seed: 1, threads: 2 };
+/** Defaults of the assignment (PyTorch's VAE example), on every core. */
+export const VAE_DEFAULTS: VaeConfig = { epochs: 50, batchSize: 128, latent: 20, hidden: 400, lr: 1e-3, seed: 1, threads: defaultThreads() };
 
 /** One epoch: losses are per image (training: mean over the epoch's batches; test: whole test set). */
 export interface VaeEpoch extends EpochRecord {
@@ -354,6 +355,11 @@ async function trainAndWrite(
 /** The config as compared on resume (undefined limits spelled out, so absent = all data). */
 function configKey(c: VaeConfig): Record<string, unknown> {
   return { ...c, limit: c.limit ?? null, testLimit: c.testLimit ?? null, mnistDir: c.mnistDir ?? null };
+}
+
+/** A finished epoch as one line of progress: `train 120.33, test 118.20 (3.4 s)`. */
+export function vaeEpochLine(r: VaeEpoch): string {
+  return `train ${r.trainLoss.toFixed(2)}, test ${r.testLoss.toFixed(2)} (${r.seconds.toFixed(1)} s)`;
 }
 
 /** The --json document: config, per-epoch numbers, files. */

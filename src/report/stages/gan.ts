@@ -1,6 +1,6 @@
 // Stage 2b: the GAN on MNIST with per-epoch checkpoints (src/experiments/gan.ts); an
 // interrupted stage continues from its checkpoint (../training.ts).
-import { CHECKPOINT_FILE, GAN_CHARTS, GAN_DEFAULTS, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
+import { CHECKPOINT_FILE, GAN_CHARTS, GAN_DEFAULTS, ganEpochLine, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
 import { epochOf, epochs, secondsUpTo, trainingTime, trainStage } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
@@ -51,7 +51,7 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
       CHECKPOINT_FILE,
       c,
       (opts) => runGan({ ...c, threads: ctx.threads }, opts),
-      (r: GanEpoch) => `train G ${r.train.g.toFixed(3)} D ${r.train.d.toFixed(3)}, test G ${r.test.g.toFixed(3)} D ${r.test.d.toFixed(3)} (${r.seconds.toFixed(1)} s)`,
+      ganEpochLine,
     );
     return {
       resumedFrom: run.config.resumedFrom,

@@ -1,6 +1,6 @@
 // Stage 2a: the VAE on MNIST with per-epoch checkpoints (src/experiments/vae.ts); an
 // interrupted stage continues from its checkpoint (../training.ts).
-import { CHECKPOINT_FILE, runVae, VAE_DEFAULTS, type VaeConfig, type VaeEpoch } from "../../experiments/vae.js";
+import { CHECKPOINT_FILE, runVae, VAE_DEFAULTS, vaeEpochLine, type VaeConfig, type VaeEpoch } from "../../experiments/vae.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
 import { epochOf, epochs, secondsUpTo, trainingTime, trainStage } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
@@ -47,7 +47,7 @@ export const vaeStage: Stage<VaeStageConfig, VaeStageResult> = {
       CHECKPOINT_FILE,
       c,
       (opts) => runVae({ ...c, threads: ctx.threads }, opts),
-      (r: VaeEpoch) => `train ${r.trainLoss.toFixed(2)}, test ${r.testLoss.toFixed(2)} (${r.seconds.toFixed(1)} s)`,
+      vaeEpochLine,
     );
     return {
       resumedFrom: run.resumedFrom,
