@@ -75,7 +75,7 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
         kind: "p",
         text:
           `Generator ${r.parameters.G.toLocaleString("en")} and discriminator ${r.parameters.D.toLocaleString("en")} parameters; per batch of ${c.batchSize} one discriminator step, then one generator step ` +
-          `on the same noise with the non-saturating loss −log D(G(z)); ${dropout}Adam (lr ${c.lr}, β₁ ${c.beta1}, β₂ ${c.beta2}); ${c.epochs} epochs. ` +
+          `on the same noise with the non-saturating loss \\(-\\log D(G(z))\\); ${dropout}Adam (lr ${c.lr}, \\(\\beta_1 = ${c.beta1}\\), \\(\\beta_2 = ${c.beta2}\\)); ${c.epochs} epochs. ` +
           trainingTime(r.epochs),
       },
     ];

@@ -89,7 +89,7 @@ export const gmmStage: Stage<GmmStageConfig, GmmStageResult> = {
       figures(figs.svg(`${dir}/${r.files.chart}`, `Final negative log-likelihood and BIC against K; the dashed line marks the chosen K = ${r.chosenK}.`)),
       {
         kind: "table",
-        caption: "One fit per K (* = chosen). NLL in nats over all rows; BIC = 2·NLL + p·ln n; AIC = 2·NLL + 2p.",
+        caption: "One fit per K (* = chosen). NLL in nats over all rows; \\(\\mathrm{BIC} = 2\\,\\mathrm{NLL} + p \\ln n\\), \\(\\mathrm{AIC} = 2\\,\\mathrm{NLL} + 2p\\) with \\(p\\) free parameters and \\(n\\) rows.",
         head: ["K", "NLL", "BIC", "AIC", "parameters p", "EM iterations", "converged", "seconds"],
         numeric: [true, true, true, true, true, true, false, true],
         rows: r.runs.map((x) => [`${x.k}${x.k === r.chosenK ? "*" : ""}`, fx(x.nll, 2), fx(x.bic, 2), fx(x.aic, 2), String(x.nParameters), String(x.iterations), x.converged ? "yes" : "no", fx(x.seconds, 3)]),
