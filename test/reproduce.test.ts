@@ -12,7 +12,7 @@ import { GMM_SWEEP_DEFAULTS } from "../src/experiments/gmm-sweep.js";
 import { canonicalJson } from "../src/report/canonical.js";
 import { EMLAB, type Mode, type Stage } from "../src/report/stage.js";
 import { compareStage } from "../src/report/stages/compare.js";
-import { ganStage } from "../src/report/stages/gan.js";
+import { ganStage, ganThreads } from "../src/report/stages/gan.js";
 import { gmmStage, SWEEP_THREADS } from "../src/report/stages/gmm.js";
 import { STAGES } from "../src/report/stages/index.js";
 import { mnistStage } from "../src/report/stages/mnist.js";
@@ -55,7 +55,7 @@ const CHECKS: Check[] = [
     { command: "mnist", config: { ...c.sweep, ks: [Number(PLACEHOLDERS.K_BEST)], pca: c.best.pca, covarianceType: c.best.covarianceType, threads: THREADS }, out: join(dir, "full") },
   ]),
   check(vaeStage, (c, dir) => [{ command: "vae", config: { ...c, threads: THREADS }, out: dir }]),
-  check(ganStage, (c, dir) => [{ command: "gan", config: { ...c, threads: THREADS }, out: dir }]),
+  check(ganStage, (c, dir) => [{ command: "gan", config: { ...c, threads: ganThreads(THREADS) }, out: dir }]),
   check(compareStage, (c, dir) => {
     const { inputs: _i, ...rest } = c;
     return [{ command: "compare", config: { vae: join(OUT, vaeStage.dirName), gan: join(OUT, ganStage.dirName), ...rest, threads: THREADS }, out: dir }];

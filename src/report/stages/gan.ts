@@ -1,9 +1,12 @@
 // Stage 2b: the GAN on MNIST with per-epoch checkpoints (src/experiments/gan.ts); an
 // interrupted stage continues from its checkpoint (../training.ts).
-import { CHECKPOINT_FILE, GAN_CHARTS, GAN_DEFAULTS, ganEpochLine, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
+import { CHECKPOINT_FILE, GAN_CHARTS, GAN_DEFAULTS, GAN_EXACT_THREADS, ganEpochLine, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
 import { epochOf, epochs, secondsUpTo, trainingTime, trainStage } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
+
+/** The stage's onnxruntime threads: the report's --threads, at most GAN_EXACT_THREADS (the GAN's numbers change with more). */
+export const ganThreads = (threads: number) => Math.min(threads, GAN_EXACT_THREADS);
 
 /** The networks with a loss chart. */
 type GanNet = (typeof GAN_CHARTS)[number]["net"];
@@ -50,7 +53,7 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
       ctx,
       CHECKPOINT_FILE,
       c,
-      (opts) => runGan({ ...c, threads: ctx.threads }, opts),
+      (opts) => runGan({ ...c, threads: ganThreads(ctx.threads) }, opts),
       ganEpochLine,
     );
     return {
@@ -62,7 +65,7 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
   },
 
   commands: (c, dir, threads) => [
-    `${EMLAB} gan --epochs ${c.epochs} --batch-size ${c.batchSize} --lr ${c.lr} --beta1 ${c.beta1} --beta2 ${c.beta2} --dropout ${c.dropout} --seed ${c.seed}${limitFlags(c.limit, c.testLimit)} --threads ${threads} --out ${shellQuote(dir)}`,
+    `${EMLAB} gan --epochs ${c.epochs} --batch-size ${c.batchSize} --lr ${c.lr} --beta1 ${c.beta1} --beta2 ${c.beta2} --dropout ${c.dropout} --seed ${c.seed}${limitFlags(c.limit, c.testLimit)} --threads ${ganThreads(threads)} --out ${shellQuote(dir)}`,
   ],
 
   present(rec, { figs }) {
