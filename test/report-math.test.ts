@@ -54,6 +54,9 @@ test("every formula in docs/*.md typesets, and no dollar is left outside code an
     formulas += (html.match(/<math /g) ?? []).length;
     const text = html.replace(/<pre>[\s\S]*?<\/pre>|<code>[\s\S]*?<\/code>|<math [\s\S]*?<\/math>/g, "");
     assert.not.match(text, "$", `${name}: a dollar outside code and formulas (TeX that did not typeset?)`);
+    // MathML Core (what Chromium and Firefox render) ignores mathvariant other than "normal": \mathbb, \mathcal and the like would show as plain letters
+    const variants = [...html.matchAll(/mathvariant="([\w-]+)"/g)].map((m) => m[1]).filter((v) => v !== "normal");
+    assert.equal(variants, [], `${name}: letter styles a browser will not draw`);
   }
   // the derivations of gmm.md alone hold dozens
   assert.ok(formulas > 100, `${formulas} formulas`);

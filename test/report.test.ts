@@ -39,7 +39,9 @@ interface Result {
 function emlab(args: string[]): Promise<Result> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, EMLAB_PROGRESS: "0" }, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+    // without EMLAB_PROGRESS=0 (which is --quiet): the stage lines below are part of what is tested
+    const { EMLAB_PROGRESS: _quiet, ...env } = process.env;
+    execFile(process.execPath, [CLI, ...args], { env, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr, seconds: (performance.now() - t0) / 1000 });
     });
   });

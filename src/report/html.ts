@@ -44,7 +44,7 @@ pre { background: var(--bg-code); padding: 0.75rem 1rem; border-radius: 4px; ove
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.9em; }
 .doc { border-left: 3px solid var(--line); padding-left: 1rem; margin: 0.5rem 0 1rem; }
 math { font-size: 1.08em; }
-math[display="block"] { display: block; margin: 0.7rem 0; overflow-x: auto; overflow-y: hidden; }
+math[display="block"] { margin: 0.7rem 0; overflow-x: auto; overflow-y: hidden; }
 @media print {
   html { font-size: 11pt; }
   body { max-width: none; padding: 0; }

@@ -75,7 +75,7 @@ export const vaeStage: Stage<VaeStageConfig, VaeStageResult> = {
         kind: "p",
         text:
           `784–${c.hidden}–${c.latent} encoder and ${c.latent}–${c.hidden}–784 decoder, Adam (lr ${c.lr}), batches of ${c.batchSize}, ${c.epochs} epochs. ` +
-          "Loss per image: binary cross-entropy of the reconstruction plus the KL divergence of \\(q(z \\mid x)\\) from \\(\\mathcal{N}(0, I)\\). " +
+          "Loss per image: binary cross-entropy of the reconstruction plus the KL divergence of \\(q(z \\mid x)\\) from \\(\\mathrm{N}(0, I)\\). " +
           (last ? `After epoch ${last.epoch}: training loss ${fx(last.trainLoss, 2)}, test loss ${fx(last.testLoss, 2)}. ` : "") +
           trainingTime(r.epochs),
       },
