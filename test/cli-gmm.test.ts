@@ -84,7 +84,7 @@ test("parseLabels: whitespace, commas and newlines; line numbers in errors", () 
 });
 
 test("gmmConfig: defaults parse; each bad flag is a UserError naming it (in-process twin of the CLI cases)", () => {
-  const base = { data: "gmm-default", k: "1-10", covariance: "diag", init: "kmeans++", seed: "1", "max-iter": "500", tol: "1e-5", "reg-covar": "1e-6", out: join(dir, "cfg"), json: false };
+  const base = { data: "gmm-default", k: "1-10", covariance: "diag", init: "kmeans++", seed: "1", "max-iter": "500", tol: "1e-5", "reg-covar": "1e-6", header: "auto", out: join(dir, "cfg"), json: false };
   const c = gmmConfig(base);
   assert.equal(c.config.ks, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.equal([c.config.seed, c.config.maxIter, c.config.tol, c.config.regCovar, c.config.nInit], [1, 500, 1e-5, 1e-6, undefined]);
@@ -106,6 +106,7 @@ test("gmmConfig: defaults parse; each bad flag is a UserError naming it (in-proc
     [{ threads: "1.5" }, "--threads: '1.5' is not a whole number"],
     [{ threads: "many" }, "--threads: 'many' is not a whole number"],
     [{ threads: "257" }, "--threads: 257 is above the maximum 256"],
+    [{ header: "maybe" }, "--header: 'maybe' is not one of auto, yes, no"],
   ];
   for (const [over, msg] of bad) {
     const got = userError(() => gmmConfig({ ...base, ...over } as any));

