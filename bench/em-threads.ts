@@ -20,13 +20,14 @@ import { defaultMnistDir, loadMnist, loadMnistInto, mnistFileNames } from "../sr
 import { chunkedWorkspace, serialRunner } from "../src/mixture/chunked.js";
 import { covarianceEntry } from "../src/mixture/covariance.js";
 import { runEm } from "../src/mixture/em.js";
-import { GaussianMixture } from "../src/mixture/gaussian-mixture.js";
+import { GaussianMixture, GMM_DEFAULTS } from "../src/mixture/gaussian-mixture.js";
 import { oneHot } from "../src/mixture/init.js";
 import { EmThreadPool } from "../src/parallel/em-threads.js";
 import { findPython, npyBytes } from "./gmm-sklearn.js";
 
 const K = 10;
-const REG = 1e-6;
+/** The estimator's default regCovar (sklearn's too). */
+const REG = GMM_DEFAULTS.regCovar;
 const SELF = fileURLToPath(import.meta.url);
 
 function flag(name: string): string | undefined {

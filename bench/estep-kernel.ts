@@ -16,10 +16,11 @@ import { CORE_WASM_PATH } from "../src/core/node.js";
 import { loadMnist } from "../src/data/mnist.js";
 import { chunkedWorkspace } from "../src/mixture/chunked.js";
 import { covarianceEntry, type MixtureWorkspace } from "../src/mixture/covariance.js";
+import { GMM_DEFAULTS } from "../src/mixture/gaussian-mixture.js";
 import { oneHot } from "../src/mixture/init.js";
 
 const K = 10;
-const REG = 1e-6;
+const REG = GMM_DEFAULTS.regCovar;
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
