@@ -244,7 +244,8 @@ add(["pca", "--data", "mnist-test", "--components", "2", "--mnist-dir", mnZero],
 
 // mnist (more in test/cli-mnist.test.ts)
 const mn = (...a: string[]) => withFlags(["mnist", "--test-limit", "10"], a);
-add(mn("--init", "best"), /^emlab: --init: unknown value 'best'/);
+add(mn("--init", "best"), /^emlab: --init: 'best' is not one of kmeans\+\+, random, random-assignment$/);
+add(mn("--covariance", "banded"), /^emlab: --covariance: 'banded' is not one of diag, spherical, full$/);
 add(mn("--seed", "abc"), nan("seed"));
 add(mn("--reg-covar", "-1"), below("reg-covar", "-1", "0"));
 add(mn("--n-init", "0"), below("n-init", "0", "1"));
@@ -326,7 +327,7 @@ add(cmp("--samples", "1"), below("samples", "1", "2"));
 add(cmp("--samples", "abc"), nan("samples"));
 add(cmp("--seed", "-1"), below("seed", "-1", "0"));
 add(cmp("--classifier-k", "0"), below("classifier-k", "0", "1"));
-add(cmp("--classifier-covariance", "banded"), /^emlab: --classifier-covariance: unknown value 'banded'/);
+add(cmp("--classifier-covariance", "banded"), /^emlab: --classifier-covariance: 'banded' is not one of diag, spherical, full$/);
 add(cmp("--limit", "50"), below("limit", "50", "51"));
 add(cmp("--test-limit", "1"), below("test-limit", "1", "2"));
 add(cmp("--threads", "0"), below("threads", "0", "1"));

@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { describeFsError } from "../data/csv.js";
-import { HEADER_MODES, type HeaderMode } from "../data/csv-parse.js";
+import { CSV_DEFAULTS, HEADER_MODES, type HeaderMode } from "../data/csv-parse.js";
 import { openRowSource, type RowSource } from "../data/row-source.js";
 import { covarianceEntry } from "../mixture/covariance.js";
 import { GaussianMixture } from "../mixture/gaussian-mixture.js";
@@ -13,11 +13,12 @@ import { AtomicFileWriter } from "../util/atomic.js";
 import { fileError, UserError } from "../util/errors.js";
 import { parseStringFlag } from "./args.js";
 
-/** The yargs option of --header (commands that read CSV). */
+/** The yargs option of --header (commands that read CSV); its value is checked by parseChoice("header", …, HEADER_MODES). */
 export const HEADER_OPTION = {
   type: "string",
-  default: "auto",
-  describe: `CSV header row: ${HEADER_MODES.join(" | ")} (auto: a first row with a cell that is not a number, or exactly pandas' names 0,1,…,d−1)`,
+  choices: HEADER_MODES,
+  default: CSV_DEFAULTS.header,
+  describe: "CSV header row (auto: a first row with a cell that is not a number, or exactly pandas' names 0,1,…,d−1)",
 } as const;
 
 /** The yargs option of --model (score, predict, sample). */
@@ -37,13 +38,6 @@ export function openModelData(dataFile: string, header: HeaderMode, gm: Gaussian
     throw new UserError(`--data: ${dataFile} has ${source.cols} columns, the model ${modelFile} has ${gm.nFeatures} features`);
   }
   return source;
-}
-
-/** --header auto|yes|no. */
-export function parseHeaderFlag(raw: unknown): HeaderMode {
-  const v = parseStringFlag("header", raw);
-  if (!(HEADER_MODES as readonly string[]).includes(v)) throw new UserError(`--header: '${v}' is not one of ${HEADER_MODES.join(", ")}`);
-  return v as HeaderMode;
 }
 
 /** A model file written by `emlab gmm --out` (model.json) or GaussianMixture.toJSON; errors name the file. */

@@ -9,9 +9,9 @@ import type { CovarianceInput } from "../linalg/covariance.js";
 import { UserError } from "../util/errors.js";
 import { writeJsonAtomic } from "../util/atomic.js";
 import { acquireOutLock } from "../util/lock.js";
-import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
-import { HEADER_OPTION, parseHeaderFlag } from "./data-input.js";
-import type { HeaderMode } from "../data/csv-parse.js";
+import { parseChoice, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { HEADER_OPTION } from "./data-input.js";
+import { HEADER_MODES, type HeaderMode } from "../data/csv-parse.js";
 
 interface PcaArgs {
   data: string;
@@ -75,7 +75,7 @@ export const pcaCommand: CommandModule<{}, PcaArgs> = {
     const requested = parseNumberFlag("components", a.components, { integer: true, min: 1 });
     const dir = a.out === undefined ? undefined : parseOutFlag(a.out);
     if (dir !== undefined) acquireOutLock(dir, "pca");
-    const { input, name, cols } = loadInput(spec, mnistDir, parseHeaderFlag(a.header));
+    const { input, name, cols } = loadInput(spec, mnistDir, parseChoice("header", a.header, HEADER_MODES));
     if (requested > cols) throw new UserError(`--components: ${requested} is above the ${cols} features of ${name}`);
     const rows = "matrix" in input ? input.matrix.rows : input.rows;
     if (rows < 2) throw new UserError(`--data: ${name} has ${rows} row(s); PCA needs at least 2`);

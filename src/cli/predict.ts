@@ -6,10 +6,11 @@
 // data (the labels are written before it).
 import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
+import { HEADER_MODES } from "../data/csv-parse.js";
 import type { RowSource } from "../data/row-source.js";
 import { MixtureScorer } from "../mixture/scorer.js";
-import { parseStringFlag } from "./args.js";
-import { HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, openModelData, parseHeaderFlag, parseOutFileFlag, readModelFile, rowOutput, type RowOutput } from "./data-input.js";
+import { parseChoice, parseStringFlag } from "./args.js";
+import { HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, openModelData, parseOutFileFlag, readModelFile, rowOutput, type RowOutput } from "./data-input.js";
 
 /** Rows per chunk: memory is this many rows of the data (f32) and of K log-probabilities (f64). */
 const PREDICT_CHUNK_ROWS = 8192;
@@ -26,7 +27,7 @@ interface PredictArgs {
 async function handler(a: PredictArgs): Promise<void> {
   const modelFile = parseStringFlag("model", a.model);
   const dataFile = parseStringFlag("data", a.data);
-  const header = parseHeaderFlag(a.header);
+  const header = parseChoice("header", a.header, HEADER_MODES);
   const outFile = parseOutFileFlag(a.out);
   const gm = readModelFile(modelFile);
   const source = openModelData(dataFile, header, gm, modelFile);

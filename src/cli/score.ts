@@ -5,10 +5,11 @@
 // the pass over the rows; output at the end.
 import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
+import { HEADER_MODES } from "../data/csv-parse.js";
 import { describeInput } from "../data/row-source.js";
 import { MixtureScorer, sourceLogLikelihood } from "../mixture/scorer.js";
-import { parseStringFlag } from "./args.js";
-import { HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, openModelData, parseHeaderFlag, readModelFile } from "./data-input.js";
+import { parseChoice, parseStringFlag } from "./args.js";
+import { HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, openModelData, readModelFile } from "./data-input.js";
 
 interface ScoreArgs {
   model: string;
@@ -20,7 +21,7 @@ interface ScoreArgs {
 async function handler(a: ScoreArgs): Promise<void> {
   const modelFile = parseStringFlag("model", a.model);
   const dataFile = parseStringFlag("data", a.data);
-  const header = parseHeaderFlag(a.header);
+  const header = parseChoice("header", a.header, HEADER_MODES);
   const gm = readModelFile(modelFile);
   const source = openModelData(dataFile, header, gm, modelFile);
   const core = nodeCore();

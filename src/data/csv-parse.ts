@@ -21,9 +21,12 @@ export type HeaderMode = "auto" | "yes" | "no";
 export const HEADER_MODES: readonly HeaderMode[] = ["auto", "yes", "no"];
 
 export interface CsvOptions {
-  /** Default "auto". */
+  /** Default CSV_DEFAULTS.header ("auto"). */
   header?: HeaderMode;
 }
+
+/** The reader's defaults, once: the CLI's --header and the experiments that read CSV import them. */
+export const CSV_DEFAULTS: Readonly<Required<CsvOptions>> = Object.freeze({ header: "auto" });
 
 /** What reading a CSV found out about it (echoed in the `data` part of the CLI's output). */
 export interface CsvInfo {
@@ -102,7 +105,7 @@ export class CsvReader {
 
   constructor(file: string, options: CsvOptions = {}) {
     this.file = file;
-    this.mode = options.header ?? "auto";
+    this.mode = options.header ?? CSV_DEFAULTS.header;
   }
 
   /** d, the number of values per row; −1 until the first record is read. */

@@ -246,7 +246,7 @@ export class GaussianMixture {
    * n rows drawn from the mixture (X: f32 n×d) and the component of each (labels: Int32Array n);
    * the same seed gives the same bits.
    */
-  sample(n: number, seed = 0): { X: Matrix; labels: Int32Array } {
+  sample(n: number, seed: number = GMM_DEFAULTS.seed): { X: Matrix; labels: Int32Array } {
     this.checkFitted();
     if (!(Number.isSafeInteger(n) && n >= 0)) throw new UserError(`sample: n must be an integer ≥ 0, got ${n}`);
     const X = new Float32Array(n * this.nFeatures);
@@ -323,7 +323,8 @@ function checkFitsMemory(X: Matrix, K: number, entry: CovarianceEntry, inPlaceCo
   // X in place: it is already below the arena's top, so count only what the fit adds above it.
   const xBytes = inPlaceCore ? 0 : 4 * n * d;
   checkFits(
-    xBytes + 8 * n * K + 8 * (3 * entry.varianceLength(K, d) + 4 * K * d),
+    // + the sparse E-step's feature-major parameters 2·d·(K + 1) and a thread's scratch K·d + 5·(d + 4)
+    xBytes + 8 * n * K + 8 * (3 * entry.varianceLength(K, d) + 4 * K * d + 2 * d * (K + 1) + K * d + 5 * (d + 4)),
     `GaussianMixture.fit on ${n}×${d} values with nComponents = ${K}`,
     inPlaceCore,
   );
