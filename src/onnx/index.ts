@@ -11,3 +11,4 @@ export * from "./validate.js";
 export * from "./serialize.js";
 export * from "./session.js";
 export * from "./cut.js";
+export * from "./loop.js";

@@ -39,19 +39,23 @@ export async function sessionFor(g: Graph, opts: SessionOptions & SerializeOptio
 
 const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: "float32", float64: "float64", int64: "int64", bool: "bool" };
 
-/** Concrete dims of `type` for `length` elements: one symbolic dim is solved for. */
-export function concreteDims(name: string, shape: Dim[], length: number): number[] {
-  const known = shape.reduce<number>((p, d) => (typeof d === "number" ? p * d : p), 1);
-  const syms = shape.filter((d) => typeof d !== "number");
-  if (syms.length > 1) throw new Error(`input '${name}': more than one symbolic dim in [${shape}]`);
-  if (syms.length === 0 && known !== length) throw new Error(`input '${name}': ${length} values for shape [${shape}]`);
-  if (syms.length === 1 && length % known) throw new Error(`input '${name}': ${length} values do not fit [${shape}]`);
-  return shape.map((d) => (typeof d === "number" ? d : length / known));
+/** Values of symbolic dims, e.g. `{ steps: 32, batch: 128 }`. */
+export type DimValues = Record<string, number>;
+
+/** Concrete dims of `type` for `length` elements: symbolic dims from `dims`, one more is solved for. */
+export function concreteDims(name: string, shape: Dim[], length: number, dims: DimValues = {}): number[] {
+  const fixed = shape.map((d) => (typeof d === "number" ? d : dims[d]));
+  const known = fixed.reduce<number>((p, d) => (d === undefined ? p : p * d), 1);
+  const open = fixed.filter((d) => d === undefined).length;
+  if (open > 1) throw new Error(`input '${name}': more than one symbolic dim without a value in [${shape}]`);
+  if (open === 0 && known !== length) throw new Error(`input '${name}': ${length} values for shape [${shape}] = [${fixed}]`);
+  if (open === 1 && length % known) throw new Error(`input '${name}': ${length} values do not fit [${shape}]`);
+  return fixed.map((d) => d ?? length / known);
 }
 
-/** An onnxruntime tensor over `data` (no copy) with dims from the graph type. */
-export function toOrt(name: string, type: TensorType, data: TensorData): ort.Tensor {
-  return new ort.Tensor(ORT_TYPE[type.dtype], data as never, concreteDims(name, type.shape, data.length));
+/** An onnxruntime tensor over `data` (no copy) with dims from the graph type (symbolic ones from `dims` or solved). */
+export function toOrt(name: string, type: TensorType, data: TensorData, dims?: DimValues): ort.Tensor {
+  return new ort.Tensor(ORT_TYPE[type.dtype], data as never, concreteDims(name, type.shape, data.length, dims));
 }
 
 /** Data of an onnxruntime tensor as a typed array. */
@@ -60,12 +64,12 @@ export function fromOrt(t: ort.Tensor): TensorData {
 }
 
 /** Runs `session` with typed-array feeds for the inputs of `g`; returns each requested output's data. */
-export async function runGraph(session: ort.InferenceSession, g: Graph, feeds: Record<string, TensorData>, fetch?: string[]): Promise<Record<string, TensorData>> {
+export async function runGraph(session: ort.InferenceSession, g: Graph, feeds: Record<string, TensorData>, fetch?: string[], dims?: DimValues): Promise<Record<string, TensorData>> {
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const name of g.inputs) {
     const data = feeds[name];
     if (!data) throw new Error(`runGraph: no feed for input '${name}'`);
-    ortFeeds[name] = toOrt(name, g.typeOf(name), data);
+    ortFeeds[name] = toOrt(name, g.typeOf(name), data, dims);
   }
   const out = fetch ? await session.run(ortFeeds, fetch) : await session.run(ortFeeds);
   const res: Record<string, TensorData> = {};
@@ -133,13 +137,16 @@ export class TrainStep {
     return v as Float32Array | Float64Array;
   }
 
-  /** One forward + backward + Adam update; returns the graph's non-state outputs (loss terms). */
-  async run(batch: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+  /**
+   * One forward + backward + Adam update (k of them for a `loopSteps` graph: per-step inputs stacked,
+   * `dims` giving e.g. `{ steps: k, batch: rows }`); returns the graph's non-state outputs (loss terms).
+   */
+  async run(batch: Record<string, TensorData>, dims?: DimValues): Promise<Record<string, TensorData>> {
     const feeds: Record<string, TensorData> = { ...batch };
     for (const [k, v] of this.state) feeds[k] = v;
     const rest: Record<string, TensorData> = {};
     if (!this.preallocate) {
-      const out = await runGraph(this.session, this.graph, feeds);
+      const out = await runGraph(this.session, this.graph, feeds, undefined, dims);
       for (const [k, v] of Object.entries(out)) {
         const into = this.next.get(k);
         if (into) this.state.set(into, v);
@@ -150,7 +157,7 @@ export class TrainStep {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const name of this.graph.inputs) {
       if (!feeds[name]) throw new Error(`TrainStep: no feed for input '${name}'`);
-      ortFeeds[name] = toOrt(name, this.graph.typeOf(name), feeds[name]);
+      ortFeeds[name] = toOrt(name, this.graph.typeOf(name), feeds[name], dims);
     }
     const fetches: Record<string, ort.Tensor | null> = {};
     for (const k of this.graph.outputs) {
