@@ -94,15 +94,8 @@ export class TrainStep {
   readonly sections: AdamSection[];
   /** Each state output → the state input it replaces. */
   private readonly next = new Map<string, string>();
-  /** Second buffer of each state tensor when outputs are pre-allocated (double buffering). */
-  private readonly spare = new Map<string, TensorData>();
 
-  /**
-   * `preallocate`: onnxruntime writes the new state into a second set of buffers that are swapped
-   * with the current ones after each run (arrays returned by `param()` are then overwritten two
-   * steps later; copy them to keep them).
-   */
-  constructor(readonly session: ort.InferenceSession, readonly graph: Graph, adam: AdamSection | AdamSection[], init: TrainInit, readonly preallocate = false) {
+  constructor(readonly session: ort.InferenceSession, readonly graph: Graph, adam: AdamSection | AdamSection[], init: TrainInit) {
     this.sections = Array.isArray(adam) ? adam : [adam];
     const float = (n: number, like: string) => (graph.typeOf(like).dtype === "float64" ? new Float64Array(n) : new Float32Array(n));
     for (const sec of this.sections) {
@@ -115,7 +108,6 @@ export class TrainStep {
       if (sec.stateInputs.includes(sec.lr)) this.state.set(sec.lr, float(1, sec.lr).fill(init.lr ?? 1e-3));
       for (const [out, into] of sec.next) this.next.set(out, into);
     }
-    if (preallocate) for (const into of this.next.values()) this.spare.set(into, this.state.get(into)!.slice());
   }
 
   /** Number of updates done so far (by the first section). */
@@ -140,40 +132,17 @@ export class TrainStep {
   /**
    * One forward + backward + Adam update (k of them for a `loopSteps` graph: per-step inputs stacked,
    * `dims` giving e.g. `{ steps: k, batch: rows }`); returns the graph's non-state outputs (loss terms).
+   * The new state replaces the old (the arrays `param()` returned before keep the old values).
    */
   async run(batch: Record<string, TensorData>, dims?: DimValues): Promise<Record<string, TensorData>> {
     const feeds: Record<string, TensorData> = { ...batch };
     for (const [k, v] of this.state) feeds[k] = v;
     const rest: Record<string, TensorData> = {};
-    if (!this.preallocate) {
-      const out = await runGraph(this.session, this.graph, feeds, undefined, dims);
-      for (const [k, v] of Object.entries(out)) {
-        const into = this.next.get(k);
-        if (into) this.state.set(into, v);
-        else rest[k] = v;
-      }
-      return rest;
-    }
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const name of this.graph.inputs) {
-      if (!feeds[name]) throw new Error(`TrainStep: no feed for input '${name}'`);
-      ortFeeds[name] = toOrt(name, this.graph.typeOf(name), feeds[name], dims);
-    }
-    const fetches: Record<string, ort.Tensor | null> = {};
-    for (const k of this.graph.outputs) {
+    const out = await runGraph(this.session, this.graph, feeds, undefined, dims);
+    for (const [k, v] of Object.entries(out)) {
       const into = this.next.get(k);
-      fetches[k] = into ? toOrt(k, this.graph.typeOf(into), this.spare.get(into)!) : null;
-    }
-    const out = await this.session.run(ortFeeds, fetches);
-    for (const k of this.graph.outputs) {
-      const into = this.next.get(k);
-      if (!into) {
-        rest[k] = fromOrt(out[k]);
-        continue;
-      }
-      const cur = this.state.get(into)!;
-      this.state.set(into, this.spare.get(into)!);
-      this.spare.set(into, cur);
+      if (into) this.state.set(into, v);
+      else rest[k] = v;
     }
     return rest;
   }
