@@ -9,6 +9,7 @@
 // loops live in small exported helpers called O(n²) times, never inlined into the one-shot
 // drivers. Inlined, the same 784×784 decomposition took 2.8× the CPU time (990 vs 353 ms).
 // See docs/pca.md for the algorithm and its cost.
+import { hsumF64x2 } from "./simd";
 
 /**
  * Eigenpairs of the symmetric matrix in w (f64 n×n row-major, overwritten).
@@ -294,7 +295,7 @@ export function dotF64(x: usize, y: usize, len: i32): f64 {
     acc1 = f64x2.add(acc1, f64x2.mul(v128.load(x + o + 16), v128.load(y + o + 16)));
   }
   const acc = f64x2.add(acc0, acc1);
-  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  let s = hsumF64x2(acc);
   for (; k < len; k++) s += ld(x, k) * ld(y, k);
   return s;
 }
@@ -328,7 +329,7 @@ export function dotAxpyF64(acc: usize, row: usize, u: usize, f: f64, len: i32): 
     g = f64x2.add(g, f64x2.mul(a, v128.load(u + o)));
     v128.store(acc + o, f64x2.add(v128.load(acc + o), f64x2.mul(vf, a)));
   }
-  let s = f64x2.extract_lane(g, 0) + f64x2.extract_lane(g, 1);
+  let s = hsumF64x2(g);
   for (; k < len; k++) {
     const a = ld(row, k);
     s += a * ld(u, k);

@@ -7,15 +7,8 @@
 // X is f32 row-major n×d; every distance is computed in f64 lanes (each row promoted once):
 // with f32 lanes the rounding of μ and of x − μ broke the 1e-9 monotonicity bound and nearly
 // the 1e-6 agreement with the float64 twin on data with a large common offset (docs/gmm.md).
-import { hsumF64x2 } from "./simd";
+import { hsumF64x2, logSumExpF64, NK_EPS } from "./simd";
 
-/** sklearn's guard for empty components (as in mstep.ts): n_k + 10·eps. */
-const NK_EPS: f64 = 10 * f64.EPSILON;
-/**
- * exp(t) is exactly +0 for t < EXP_ZERO (e^−750 ≈ 2e−326, far below half the smallest
- * subnormal): such terms of a log-sum-exp are skipped without calling exp, changing no bit.
- */
-const EXP_ZERO: f64 = -750;
 /**
  * A row's responsibility r = exp(t) with t < R_SKIP_LOG (r < e^−72 ≈ 5e−32 ≈ eps²) is left out
  * of the statistics (docs/gmm.md, "Cost"): over n rows it moves Σr by < n·5e−32, far below the
@@ -125,20 +118,6 @@ const R_SKIP_LOG: f64 = -72;
   }
 }
 
-/** log Σ_k exp(v_k) for K f64 values at v; −Infinity when every v_k is −Infinity. */
-@inline function logSumExpF64(v: usize, k: i32): f64 {
-  let m = -Infinity;
-  for (let c = 0; c < k; c++) m = Math.max(m, load<f64>(v + (<usize>c << 3)));
-  if (m == -Infinity) return m;
-  let s: f64 = 0;
-  // every exponent ≤ 0 and the largest is exactly 0, so s ∈ [1, K]: its log is safe.
-  for (let c = 0; c < k; c++) {
-    const t = load<f64>(v + (<usize>c << 3)) - m;
-    if (t >= EXP_ZERO) s += Math.exp(t);
-  }
-  return m + Math.log(s);
-}
-
 /**
  * acc[j] += r·(x_j − c_j) and acc2[j] += r·(x_j − c_j)² over one f64 row x and shift c of
  * length d (f64 lanes, scalar tail). x − c is the same subtraction, with the same operands, as
@@ -181,7 +160,7 @@ const R_SKIP_LOG: f64 = -72;
  * every component with r ≥ e^R_SKIP_LOG.
  */
 @inline function finishRow(sumR: usize, sumX: usize, sumX2: usize, shift: usize, lp: usize, xd: usize, d: i32, k: i32): f64 {
-  const lse = logSumExpF64(lp, k);
+  const lse = logSumExpF64(lp, k, 8);
   const rowF64 = <usize>d << 3;
   for (let c = 0; c < k; c++) {
     // r = exp(t) ∈ [0, 1]; below e^R_SKIP_LOG the component gets nothing from this row.
@@ -197,19 +176,20 @@ const R_SKIP_LOG: f64 = -72;
 }
 
 /**
- * Fused E-step over n rows of X (f32, row-major n×d) for K diagonal components:
- * per row, weighted log-probabilities, log-sum-exp, responsibilities r_ik (those below
+ * Fused E-step over n rows of x (f32, row-major n×d) for k diagonal components:
+ * per row, weighted log-probabilities, log-sum-exp, responsibilities r_ic (those below
  * e^−72 left out: R_SKIP_LOG), and accumulation
- * (+=, caller zeroes) of sumR (K f64), sumX (K×d f64) = Σ r·(x − μ_k), sumX2 (K×d f64) =
- * Σ r·(x − μ_k)²: moments shifted by the means this E-step uses (mstepDiagF64 takes them back
+ * (+=, caller zeroes) of sumR (k f64), sumX (k×d f64) = Σ r·(x − μ_c), sumX2 (k×d f64) =
+ * Σ r·(x − μ_c)²: moments shifted by the means this E-step uses (mstepDiagF64 takes them back
  * as its shift; docs/gmm.md, "Shifted statistics"). Every chunk of rows of one E-step shares
  * the shift, so per-chunk statistics still add up.
- * scratch: 2·(K + d) f64. Returns Σ_i log p(x_i) in f64. The n×K responsibilities are never stored.
+ * means, prec: k×d f64; logConst: k f64 (prepareDiagF64). scratch: 2·(k + d) f64.
+ * Returns Σ_i log p(x_i) in f64. The n×k responsibilities are never stored.
  */
 export function estepDiagF32(
   sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
-  x: usize, n: i32, d: i32, k: i32,
-  means: usize, prec: usize, logConst: usize,
+  x: usize, means: usize, prec: usize, logConst: usize,
+  n: i32, d: i32, k: i32,
 ): f64 {
   let ll: f64 = 0;
   const rowF32 = <usize>d << 2;
@@ -235,12 +215,13 @@ export function estepDiagF32(
 }
 
 /**
- * out (n×K f64, row-major) = log π_k + log N(x_i | μ_k, diag s_k) for n rows of X (f32, n×d).
- * scratch: 2·d f64.
+ * out (n×k f64, row-major) = log π_c + log N(x_i | μ_c, diag s_c) for n rows of x (f32, n×d).
+ * means, prec: k×d f64; logConst: k f64 (prepareDiagF64). scratch: 2·d f64.
  */
 export function logprobDiagF32(
-  out: usize, scratch: usize, x: usize, n: i32, d: i32, k: i32,
-  means: usize, prec: usize, logConst: usize,
+  out: usize, scratch: usize,
+  x: usize, means: usize, prec: usize, logConst: usize,
+  n: i32, d: i32, k: i32,
 ): void {
   const rowF32 = <usize>d << 2;
   const outRow = <usize>k << 3;
@@ -273,22 +254,22 @@ export function logprobDiagF32(
 }
 
 /**
- * Sufficient statistics from given responsibilities resp (n×K f64, row-major) — the start
- * of EM from a hard or random assignment. Two passes over X: pass 1 writes outShift (K×d) =
- * the weighted means Σ r·x / (Σ r + 10·eps) (0 for an empty component); pass 2 accumulates
- * (+=) sumR (K), sumX (K×d) = Σ r·(x − c_k), sumX2 (K×d) = Σ r·(x − c_k)² around them, so the
- * following mstepDiagF64 / mstepSphericalF64 (shift = outShift) loses no precision to an offset.
- * scratch: d + K f64.
+ * Sufficient statistics from given responsibilities resp (n×k f64, row-major) — the start
+ * of EM from a hard or random assignment. Two passes over x (f32 n×d): pass 1 writes shift
+ * (k×d) = the weighted means Σ r·x / (Σ r + 10·eps) (0 for an empty component); pass 2
+ * accumulates (+=) sumR (k), sumX (k×d) = Σ r·(x − c_c), sumX2 (k×d) = Σ r·(x − c_c)² around
+ * them, so the following mstepDiagF64 / mstepSphericalF64 (with this shift) loses no precision
+ * to an offset. scratch: d + k f64.
  */
-export function statsFromRespF32(
-  sumR: usize, sumX: usize, sumX2: usize, outShift: usize, scratch: usize,
+export function statsFromRespDiagF32(
+  sumR: usize, sumX: usize, sumX2: usize, shift: usize, scratch: usize,
   x: usize, resp: usize, n: i32, d: i32, k: i32,
 ): void {
   const rowF32 = <usize>d << 2;
   const rowF64 = <usize>d << 3;
   const xd = scratch;
   const mass = scratch + rowF64; // K: Σ r per component (pass 1 only)
-  memory.fill(outShift, 0, <usize>k * rowF64);
+  memory.fill(shift, 0, <usize>k * rowF64);
   memory.fill(mass, 0, <usize>k << 3);
   for (let i = 0; i < n; i++) {
     const ri = resp + <usize>i * (<usize>k << 3);
@@ -297,12 +278,12 @@ export function statsFromRespF32(
       const r = load<f64>(ri + (<usize>c << 3));
       if (r == 0) continue;
       store<f64>(mass + (<usize>c << 3), load<f64>(mass + (<usize>c << 3)) + r);
-      accumulateScaledRow(outShift + <usize>c * rowF64, xd, r, d);
+      accumulateScaledRow(shift + <usize>c * rowF64, xd, r, d);
     }
   }
   for (let c = 0; c < k; c++) {
     const inv = 1.0 / (load<f64>(mass + (<usize>c << 3)) + NK_EPS); // ≥ 10·eps: an empty component gets shift 0
-    const sh = outShift + <usize>c * rowF64;
+    const sh = shift + <usize>c * rowF64;
     for (let j = 0; j < d; j++) {
       const o = <usize>j << 3;
       store<f64>(sh + o, load<f64>(sh + o) * inv);
@@ -316,7 +297,7 @@ export function statsFromRespF32(
       if (r == 0) continue;
       store<f64>(sumR + (<usize>c << 3), load<f64>(sumR + (<usize>c << 3)) + r);
       const off = <usize>c * rowF64;
-      accumulateShiftedRow(sumX + off, sumX2 + off, xd, outShift + off, r, d);
+      accumulateShiftedRow(sumX + off, sumX2 + off, xd, shift + off, r, d);
     }
   }
 }

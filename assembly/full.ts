@@ -7,50 +7,51 @@
 // δ → 0 as EM converges. One pass over X, as with raw moments (sklearn needs two).
 //
 // Layouts (all row-major, f64 unless said):
-//   X          f32 n×d (rows are samples)
-//   cov        K×d×d covariance matrices S_k (symmetric; the Cholesky reads the lower triangle)
+//   x          f32 n×d (rows are samples)
+//   covariances K×d×d covariance matrices S_k (symmetric; the Cholesky reads the lower triangle)
 //   precChol   K×d×d, W_k = L_k⁻¹ (lower triangular, zeros above the diagonal) where S_k = L_k L_kᵀ.
 //              Row-major W_k is sklearn's precisions_cholesky_ (L⁻ᵀ, upper) stored column-major.
 //   logDet     K, log|S_k| = 2 Σ_j log L_jj
-//   sumRXX     K×d×d, Σ_i r_ik (x_i − c_k)(x_i − c_k)ᵀ around the shift c_k; the upper triangle
+//   sumXX      K×d×d, Σ_i r_ik (x_i − c_k)(x_i − c_k)ᵀ around the shift c_k; the upper triangle
 //              (b ≥ a) is exact, the M-step reads only it.
 //
 // The E-step works on blocks of BLOCK rows transposed to d×BLOCK (f64), so SIMD runs over
 // rows: each lane is a sample and no d is special. The last block is zero-padded to a multiple
 // of 8 rows and padded rows get responsibility 0, which is the scalar tail of every loop here.
 
+import { hsumF64x2, LOG_2PI, logSumExpF64, NK_EPS } from "./simd";
+
 const BLOCK: i32 = 64;
 const BLOCK_BYTES: usize = <usize>BLOCK << 3; // stride of one row of a d×BLOCK f64 panel
-const LOG_2PI: f64 = 1.8378770664093453;
-/** sklearn's guard for empty components: nk + 10·eps. */
-const NK_EPS: f64 = 10 * f64.EPSILON;
 
-/** f64 elements of scratch that estepFullF32 / statsFullRespF32 / logprobFullF32 need. */
-export function fullWorkLength(d: i32, K: i32): i32 {
-  // XT, DT, RD panels (d×BLOCK each), logits/responsibilities (K×BLOCK), maha (BLOCK).
-  return 3 * d * BLOCK + K * BLOCK + BLOCK;
+/** f64 elements of scratch that every kernel of this file needs (d features, k components). */
+export function fullScratchLength(d: i32, k: i32): i32 {
+  // The E-step's XT, DT, RD panels (d×BLOCK each), logits/responsibilities (k×BLOCK) and maha
+  // (BLOCK); precisionCholeskyF64's factor L (d×d).
+  return max(3 * d * BLOCK + k * BLOCK + BLOCK, d * d);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Cholesky and the inverse factor
 
 /**
- * W_k = L_k⁻¹ and log|S_k| for K covariances (K×d×d, f64). work: d×d f64.
- * Returns −1, or the index of the first component whose pivot is not positive
- * (relative to its diagonal: a column that is a combination of earlier ones to machine precision).
+ * precChol (k×d×d) = W_c = L_c⁻¹ and logDet (k) = log|S_c| for k covariances (k×d×d, f64).
+ * scratch: d×d f64 (fullScratchLength covers it). Returns −1, or the index of the first
+ * component whose pivot is not positive (relative to its diagonal: a column that is a
+ * combination of earlier ones to machine precision).
  */
 export function precisionCholeskyF64(
-  outPrecChol: usize, outLogDet: usize, cov: usize, K: i32, d: i32, work: usize,
+  precChol: usize, logDet: usize, scratch: usize, covariances: usize, d: i32, k: i32,
 ): i32 {
   const dd = <usize>(d * d);
   const rowB = <usize>d << 3;
   // A pivot below d·eps of its diagonal is rounding noise, not variance.
   const pivotTol = <f64>d * f64.EPSILON;
-  for (let k = 0; k < K; k++) {
-    const A = cov + ((<usize>k * dd) << 3);
-    const W = outPrecChol + ((<usize>k * dd) << 3);
-    const L = work;
-    let logDet: f64 = 0;
+  for (let c = 0; c < k; c++) {
+    const A = covariances + ((<usize>c * dd) << 3);
+    const W = precChol + ((<usize>c * dd) << 3);
+    const L = scratch;
+    let sumLogL: f64 = 0;
     for (let j = 0; j < d; j++) {
       const Lj = L + <usize>j * rowB;
       const ajj = load<f64>(A + <usize>j * rowB + (<usize>j << 3));
@@ -59,10 +60,10 @@ export function precisionCholeskyF64(
         const v = load<f64>(Lj + (<usize>m << 3));
         s -= v * v;
       }
-      if (!(s > 0) || s <= pivotTol * ajj) return k;
+      if (!(s > 0) || s <= pivotTol * ajj) return c;
       const ljj = Math.sqrt(s);
       store<f64>(Lj + (<usize>j << 3), ljj);
-      logDet += Math.log(ljj);
+      sumLogL += Math.log(ljj);
       const inv = 1.0 / ljj; // ljj > 0 checked above
       for (let i = j + 1; i < d; i++) {
         const Li = L + <usize>i * rowB;
@@ -71,7 +72,7 @@ export function precisionCholeskyF64(
         store<f64>(Li + (<usize>j << 3), t * inv);
       }
     }
-    store<f64>(outLogDet + (<usize>k << 3), 2 * logDet);
+    store<f64>(logDet + (<usize>c << 3), 2 * sumLogL);
     // Inverse of the lower factor, column by column: W[i][j] = −(Σ_{m=j}^{i−1} L[i][m] W[m][j]) / L[i][i]
     // (every L[i][i] passed the pivot test above, so the divides are safe).
     for (let i = 0; i < d; i++) {
@@ -191,7 +192,7 @@ function mahalanobisBlock(maha: usize, DT: usize, W: usize, nbp: i32, d: i32): v
     const o = <usize>i << 3;
     acc = f64x2.add(acc, f64x2.mul(v128.load(p + o), v128.load(q + o)));
   }
-  return f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  return hsumF64x2(acc);
 }
 
 /**
@@ -223,10 +224,10 @@ function rankUpdateBlock(S: usize, RD: usize, DT: usize, nbp: i32, d: i32): void
         c12 = f64x2.add(c12, f64x2.mul(v, y2)); c13 = f64x2.add(c13, f64x2.mul(v, y3));
       }
       const p0 = s0 + (<usize>b << 3), p1 = s1 + (<usize>b << 3);
-      store<f64>(p0, load<f64>(p0) + hsum(c00)); store<f64>(p0, load<f64>(p0, 8) + hsum(c01), 8);
-      store<f64>(p0, load<f64>(p0, 16) + hsum(c02), 16); store<f64>(p0, load<f64>(p0, 24) + hsum(c03), 24);
-      store<f64>(p1, load<f64>(p1) + hsum(c10)); store<f64>(p1, load<f64>(p1, 8) + hsum(c11), 8);
-      store<f64>(p1, load<f64>(p1, 16) + hsum(c12), 16); store<f64>(p1, load<f64>(p1, 24) + hsum(c13), 24);
+      store<f64>(p0, load<f64>(p0) + hsumF64x2(c00)); store<f64>(p0, load<f64>(p0, 8) + hsumF64x2(c01), 8);
+      store<f64>(p0, load<f64>(p0, 16) + hsumF64x2(c02), 16); store<f64>(p0, load<f64>(p0, 24) + hsumF64x2(c03), 24);
+      store<f64>(p1, load<f64>(p1) + hsumF64x2(c10)); store<f64>(p1, load<f64>(p1, 8) + hsumF64x2(c11), 8);
+      store<f64>(p1, load<f64>(p1, 16) + hsumF64x2(c12), 16); store<f64>(p1, load<f64>(p1, 24) + hsumF64x2(c13), 24);
     }
     for (; b < d; b++) {
       const t = DT + <usize>b * BLOCK_BYTES;
@@ -242,21 +243,17 @@ function rankUpdateBlock(S: usize, RD: usize, DT: usize, nbp: i32, d: i32): void
   }
 }
 
-@inline function hsum(v: v128): f64 {
-  return f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1);
-}
-
 /**
  * Adds one component's block statistics: Σ r, Σ r·(x − c) and the upper triangle of
  * Σ r·(x − c)(x − c)ᵀ, given DT = x − c and the responsibilities r (nbp, zero on padding).
  * Skips the component when the block gives it no mass at all (exact zeros only).
  */
 function accumulateBlock(
-  sumR: usize, sumRX: usize, S: usize, DT: usize, RD: usize, r: usize, nbp: i32, d: i32,
+  sumR: usize, sumX: usize, S: usize, DT: usize, RD: usize, r: usize, nbp: i32, d: i32,
 ): void {
   let rs = f64x2.splat(0);
   for (let i = 0; i < nbp; i += 2) rs = f64x2.add(rs, v128.load(r + (<usize>i << 3)));
-  const mass = hsum(rs);
+  const mass = hsumF64x2(rs);
   if (mass == 0) return;
   store<f64>(sumR, load<f64>(sumR) + mass);
   for (let m = 0; m < d; m++) {
@@ -269,8 +266,8 @@ function accumulateBlock(
       v128.store(dst + o, v);
       acc = f64x2.add(acc, v);
     }
-    const p = sumRX + (<usize>m << 3);
-    store<f64>(p, load<f64>(p) + hsum(acc));
+    const p = sumX + (<usize>m << 3);
+    store<f64>(p, load<f64>(p) + hsumF64x2(acc));
   }
   rankUpdateBlock(S, RD, DT, nbp, d);
 }
@@ -279,39 +276,39 @@ function accumulateBlock(
 // E-step
 
 /**
- * Fused E-step over X (f32 n×d): for each row, log p(x_i) by log-sum-exp over components,
- * responsibilities, and ADDS to sumR (K), sumRX (K×d) and sumRXX (K×d×d, upper triangle) the
- * statistics shifted by the current means (c_k = μ_k), so one pass over X and no n×K storage.
- * means K×d, precChol K×d×d (W_k), logDet K, logWeights K; work: fullWorkLength(d, K) f64.
- * Returns Σ_i log p(x_i) (the negative of eq. (1)'s ℓ).
+ * Fused E-step over x (f32 n×d): for each row, log p(x_i) by log-sum-exp over components,
+ * responsibilities, and ADDS (caller zeroes) to sumR (k), sumX (k×d) and sumXX (k×d×d, upper
+ * triangle) the statistics shifted by the current means (c_c = μ_c), so one pass over x and no
+ * n×k storage. means k×d, precChol k×d×d (W_c), logDet k, logWeights k (precisionCholeskyF64);
+ * scratch: fullScratchLength(d, k) f64. Returns Σ_i log p(x_i) (the negative of eq. (1)'s ℓ).
  */
 export function estepFullF32(
-  sumR: usize, sumRX: usize, sumRXX: usize,
-  X: usize, n: i32, d: i32,
-  means: usize, precChol: usize, logDet: usize, logWeights: usize, K: i32, work: usize,
+  sumR: usize, sumX: usize, sumXX: usize, scratch: usize,
+  x: usize, means: usize, precChol: usize, logDet: usize, logWeights: usize,
+  n: i32, d: i32, k: i32,
 ): f64 {
   const panel = <usize>(d * BLOCK) << 3;
-  const XT = work, DT = XT + panel, RD = DT + panel;
-  const logits = RD + panel; // K×BLOCK: logits, then responsibilities in place
-  const maha = logits + ((<usize>(K * BLOCK)) << 3);
+  const XT = scratch, DT = XT + panel, RD = DT + panel;
+  const logits = RD + panel; // k×BLOCK: logits, then responsibilities in place
+  const maha = logits + ((<usize>(k * BLOCK)) << 3);
   const dd = <usize>(d * d);
   const constTerm = <f64>d * LOG_2PI;
   let total: f64 = 0;
   for (let row0 = 0; row0 < n; row0 += BLOCK) {
     const nb = min(BLOCK, n - row0);
     const nbp = (nb + 7) & ~7;
-    transposeBlock(XT, X, row0, nb, nbp, d);
-    for (let k = 0; k < K; k++) {
-      const base = componentBlock(maha, DT, XT, means, precChol, logDet, logWeights, k, nbp, d, constTerm);
-      const lk = logits + ((<usize>(k * BLOCK)) << 3);
+    transposeBlock(XT, x, row0, nb, nbp, d);
+    for (let c = 0; c < k; c++) {
+      const base = componentBlock(maha, DT, XT, means, precChol, logDet, logWeights, c, nbp, d, constTerm);
+      const lk = logits + ((<usize>(c * BLOCK)) << 3);
       for (let i = 0; i < nbp; i++) store<f64>(lk + (<usize>i << 3), base - 0.5 * load<f64>(maha + (<usize>i << 3)));
     }
-    total += normalizeBlock(logits, nb, nbp, K);
-    for (let k = 0; k < K; k++) {
-      centerBlock(DT, XT, means + ((<usize>(k * d)) << 3), nbp, d);
+    total += normalizeBlock(logits, nb, nbp, k);
+    for (let c = 0; c < k; c++) {
+      centerBlock(DT, XT, means + ((<usize>(c * d)) << 3), nbp, d);
       accumulateBlock(
-        sumR + (<usize>k << 3), sumRX + ((<usize>(k * d)) << 3), sumRXX + ((<usize>k * dd) << 3),
-        DT, RD, logits + ((<usize>(k * BLOCK)) << 3), nbp, d,
+        sumR + (<usize>c << 3), sumX + ((<usize>(c * d)) << 3), sumXX + ((<usize>c * dd) << 3),
+        DT, RD, logits + ((<usize>(c * BLOCK)) << 3), nbp, d,
       );
     }
   }
@@ -330,12 +327,7 @@ function normalizeBlock(logits: usize, nb: i32, nbp: i32, K: i32): f64 {
       for (let k = 0; k < K; k++) store<f64>(col + ((<usize>(k * BLOCK)) << 3), 0);
       continue;
     }
-    let mx = -Infinity;
-    for (let k = 0; k < K; k++) mx = max(mx, load<f64>(col + ((<usize>(k * BLOCK)) << 3)));
-    let s: f64 = 0;
-    for (let k = 0; k < K; k++) s += Math.exp(load<f64>(col + ((<usize>(k * BLOCK)) << 3)) - mx);
-    // s ≥ 1 (the max term is exp(0)), so the log is finite.
-    const lse = mx + Math.log(s);
+    const lse = logSumExpF64(col, K, BLOCK_BYTES);
     total += lse;
     for (let k = 0; k < K; k++) {
       const p = col + ((<usize>(k * BLOCK)) << 3);
@@ -349,57 +341,57 @@ function normalizeBlock(logits: usize, nb: i32, nbp: i32, K: i32): f64 {
 // Statistics from given responsibilities (initialisation from labels or soft assignments)
 
 /**
- * Statistics for the first M-step from responsibilities resp (f64 n×K, e.g. one-hot labels):
- * writes outShift (K×d) = weighted means (pass 1), then ADDS the statistics shifted by
- * them to sumR, sumRX, sumRXX (pass 2, so an offset in X costs no precision).
- * work: fullWorkLength(d, K) f64.
+ * Statistics for the first M-step from responsibilities resp (f64 n×k, e.g. one-hot labels):
+ * writes shift (k×d) = weighted means (pass 1), then ADDS the statistics shifted by them to
+ * sumR (k), sumX (k×d), sumXX (k×d×d, upper triangle) (pass 2, so an offset in x (f32 n×d)
+ * costs no precision). scratch: fullScratchLength(d, k) f64.
  */
-export function statsFullRespF32(
-  sumR: usize, sumRX: usize, sumRXX: usize, outShift: usize,
-  X: usize, n: i32, d: i32, resp: usize, K: i32, work: usize,
+export function statsFromRespFullF32(
+  sumR: usize, sumX: usize, sumXX: usize, shift: usize, scratch: usize,
+  x: usize, resp: usize, n: i32, d: i32, k: i32,
 ): void {
-  const Kd = K * d;
-  const rowBk = <usize>K << 3;
-  for (let j = 0; j < Kd; j++) store<f64>(outShift + (<usize>j << 3), 0);
-  // Pass 1: weighted means; Σ r per component sits at the start of work until pass 2 reuses it.
-  const mass = work;
-  for (let k = 0; k < K; k++) store<f64>(mass + (<usize>k << 3), 0);
+  const Kd = k * d;
+  const rowBk = <usize>k << 3;
+  for (let j = 0; j < Kd; j++) store<f64>(shift + (<usize>j << 3), 0);
+  // Pass 1: weighted means; Σ r per component sits at the start of scratch until pass 2 reuses it.
+  const mass = scratch;
+  for (let c = 0; c < k; c++) store<f64>(mass + (<usize>c << 3), 0);
   for (let i = 0; i < n; i++) {
-    const xi = X + ((<usize>i * <usize>d) << 2);
+    const xi = x + ((<usize>i * <usize>d) << 2);
     const ri = resp + <usize>i * rowBk;
-    for (let k = 0; k < K; k++) {
-      const r = load<f64>(ri + (<usize>k << 3));
+    for (let c = 0; c < k; c++) {
+      const r = load<f64>(ri + (<usize>c << 3));
       if (r == 0) continue;
-      store<f64>(mass + (<usize>k << 3), load<f64>(mass + (<usize>k << 3)) + r);
-      const c = outShift + ((<usize>(k * d)) << 3);
+      store<f64>(mass + (<usize>c << 3), load<f64>(mass + (<usize>c << 3)) + r);
+      const sh = shift + ((<usize>(c * d)) << 3);
       for (let m = 0; m < d; m++) {
-        const p = c + (<usize>m << 3);
+        const p = sh + (<usize>m << 3);
         store<f64>(p, load<f64>(p) + r * <f64>load<f32>(xi + (<usize>m << 2)));
       }
     }
   }
-  for (let k = 0; k < K; k++) {
-    const inv = 1.0 / (load<f64>(mass + (<usize>k << 3)) + NK_EPS); // empty component → shift 0
-    const c = outShift + ((<usize>(k * d)) << 3);
-    for (let m = 0; m < d; m++) store<f64>(c + (<usize>m << 3), load<f64>(c + (<usize>m << 3)) * inv);
+  for (let c = 0; c < k; c++) {
+    const inv = 1.0 / (load<f64>(mass + (<usize>c << 3)) + NK_EPS); // empty component → shift 0
+    const sh = shift + ((<usize>(c * d)) << 3);
+    for (let m = 0; m < d; m++) store<f64>(sh + (<usize>m << 3), load<f64>(sh + (<usize>m << 3)) * inv);
   }
   // Pass 2: shifted statistics, blocked like the E-step.
   const panel = <usize>(d * BLOCK) << 3;
-  const XT = work, DT = XT + panel, RD = DT + panel;
+  const XT = scratch, DT = XT + panel, RD = DT + panel;
   const rb = RD + panel; // BLOCK responsibilities of one component
   const dd = <usize>(d * d);
   for (let row0 = 0; row0 < n; row0 += BLOCK) {
     const nb = min(BLOCK, n - row0);
     const nbp = (nb + 7) & ~7;
-    transposeBlock(XT, X, row0, nb, nbp, d);
-    for (let k = 0; k < K; k++) {
+    transposeBlock(XT, x, row0, nb, nbp, d);
+    for (let c = 0; c < k; c++) {
       for (let i = 0; i < nbp; i++) {
-        const r = i < nb ? load<f64>(resp + <usize>(row0 + i) * rowBk + (<usize>k << 3)) : 0.0;
+        const r = i < nb ? load<f64>(resp + <usize>(row0 + i) * rowBk + (<usize>c << 3)) : 0.0;
         store<f64>(rb + (<usize>i << 3), r);
       }
-      centerBlock(DT, XT, outShift + ((<usize>(k * d)) << 3), nbp, d);
+      centerBlock(DT, XT, shift + ((<usize>(c * d)) << 3), nbp, d);
       accumulateBlock(
-        sumR + (<usize>k << 3), sumRX + ((<usize>(k * d)) << 3), sumRXX + ((<usize>k * dd) << 3),
+        sumR + (<usize>c << 3), sumX + ((<usize>(c * d)) << 3), sumXX + ((<usize>c * dd) << 3),
         DT, RD, rb, nbp, d,
       );
     }
@@ -410,27 +402,27 @@ export function statsFullRespF32(
 // M-step
 
 /**
- * M-step from shifted statistics: nk = Σr + 10·eps, π_k = nk / Σ nk, μ_k = c_k + Σr(x−c)/nk,
- * S_k = Σr(x−c)(x−c)ᵀ/nk − δδᵀ + regCovar·I with δ = μ_k − c_k (symmetric, both triangles written).
- * outMeans may alias shift (each entry is read before it is written).
- * Shapes: outWeights K, outMeans K×d, outCov K×d×d, sumR K, sumRX K×d, sumRXX K×d×d, shift K×d.
+ * M-step from shifted statistics: n_c = Σr + 10·eps, π_c = n_c / Σ n_c, μ_c = sh_c + Σr(x−sh)/n_c,
+ * S_c = Σr(x−sh)(x−sh)ᵀ/n_c − δδᵀ + regCovar·I with δ = μ_c − sh_c (symmetric, both triangles
+ * written). means may alias shift (each entry is read before it is written).
+ * Shapes: weights k, means k×d, covariances k×d×d, sumR k, sumX k×d, sumXX k×d×d, shift k×d.
  */
 export function mstepFullF64(
-  outWeights: usize, outMeans: usize, outCov: usize,
-  sumR: usize, sumRX: usize, sumRXX: usize, shift: usize,
-  K: i32, d: i32, regCovar: f64,
+  weights: usize, means: usize, covariances: usize,
+  sumR: usize, sumX: usize, sumXX: usize, shift: usize,
+  d: i32, k: i32, regCovar: f64,
 ): void {
   const rowB = <usize>d << 3;
   const dd = <usize>(d * d);
   let total: f64 = 0;
-  for (let k = 0; k < K; k++) total += load<f64>(sumR + (<usize>k << 3)) + NK_EPS;
-  for (let k = 0; k < K; k++) {
-    const nk = load<f64>(sumR + (<usize>k << 3)) + NK_EPS; // ≥ 10·eps: never divides by 0
-    store<f64>(outWeights + (<usize>k << 3), nk / total);
+  for (let c = 0; c < k; c++) total += load<f64>(sumR + (<usize>c << 3)) + NK_EPS;
+  for (let c = 0; c < k; c++) {
+    const nk = load<f64>(sumR + (<usize>c << 3)) + NK_EPS; // ≥ 10·eps: never divides by 0
+    store<f64>(weights + (<usize>c << 3), nk / total);
     const inv = 1.0 / nk;
-    const fx = sumRX + ((<usize>(k * d)) << 3);
-    const S = sumRXX + ((<usize>k * dd) << 3);
-    const C = outCov + ((<usize>k * dd) << 3);
+    const fx = sumX + ((<usize>(c * d)) << 3);
+    const S = sumXX + ((<usize>c * dd) << 3);
+    const C = covariances + ((<usize>c * dd) << 3);
     for (let a = 0; a < d; a++) {
       const da = load<f64>(fx + (<usize>a << 3)) * inv;
       for (let b = a; b < d; b++) {
@@ -441,10 +433,10 @@ export function mstepFullF64(
         store<f64>(C + <usize>b * rowB + (<usize>a << 3), v);
       }
     }
-    const c = shift + ((<usize>(k * d)) << 3);
-    const mu = outMeans + ((<usize>(k * d)) << 3);
+    const sh = shift + ((<usize>(c * d)) << 3);
+    const mu = means + ((<usize>(c * d)) << 3);
     for (let m = 0; m < d; m++) {
-      store<f64>(mu + (<usize>m << 3), load<f64>(c + (<usize>m << 3)) + load<f64>(fx + (<usize>m << 3)) * inv);
+      store<f64>(mu + (<usize>m << 3), load<f64>(sh + (<usize>m << 3)) + load<f64>(fx + (<usize>m << 3)) * inv);
     }
   }
 }
@@ -453,27 +445,28 @@ export function mstepFullF64(
 // Log-probabilities for predict / predictProba / scoreSamples
 
 /**
- * outLogProb (f64 n×K) = log π_k + log N(x_i | μ_k, S_k) for X (f32 n×d).
- * means K×d, precChol K×d×d (W_k), logDet K, logWeights K; work: fullWorkLength(d, K) f64.
+ * out (f64 n×k) = log π_c + log N(x_i | μ_c, S_c) for x (f32 n×d).
+ * means k×d, precChol k×d×d (W_c), logDet k, logWeights k; scratch: fullScratchLength(d, k) f64.
  */
 export function logprobFullF32(
-  outLogProb: usize, X: usize, n: i32, d: i32,
-  means: usize, precChol: usize, logDet: usize, logWeights: usize, K: i32, work: usize,
+  out: usize, scratch: usize,
+  x: usize, means: usize, precChol: usize, logDet: usize, logWeights: usize,
+  n: i32, d: i32, k: i32,
 ): void {
   const panel = <usize>(d * BLOCK) << 3;
-  const XT = work, DT = XT + panel;
+  const XT = scratch, DT = XT + panel;
   const maha = DT + 2 * panel;
   const constTerm = <f64>d * LOG_2PI;
-  const rowBk = <usize>K << 3;
+  const rowBk = <usize>k << 3;
   for (let row0 = 0; row0 < n; row0 += BLOCK) {
     const nb = min(BLOCK, n - row0);
     const nbp = (nb + 7) & ~7;
-    transposeBlock(XT, X, row0, nb, nbp, d);
-    for (let k = 0; k < K; k++) {
-      const base = componentBlock(maha, DT, XT, means, precChol, logDet, logWeights, k, nbp, d, constTerm);
+    transposeBlock(XT, x, row0, nb, nbp, d);
+    for (let c = 0; c < k; c++) {
+      const base = componentBlock(maha, DT, XT, means, precChol, logDet, logWeights, c, nbp, d, constTerm);
       for (let i = 0; i < nb; i++) {
         store<f64>(
-          outLogProb + <usize>(row0 + i) * rowBk + (<usize>k << 3),
+          out + <usize>(row0 + i) * rowBk + (<usize>c << 3),
           base - 0.5 * load<f64>(maha + (<usize>i << 3)),
         );
       }

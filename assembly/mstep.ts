@@ -2,12 +2,10 @@
 // "prepare" kernels that turn parameters into the constants the fused E-step reads.
 // See docs/gmm.md for the derivation of the updates and the guards.
 
-/** 10·eps of f64: added to every n_k so an empty component divides by a positive number. */
-const NK_EPS: f64 = 10 * f64.EPSILON;
+import { LOG_2PI, NK_EPS } from "./simd";
+
 /** Smallest positive normal f64: floor of every variance and weight a kernel divides by or logs (reached only with regCovar = 0). */
 const TINY: f64 = 2.2250738585072014e-308;
-/** log(2π). */
-const LOG_2PI: f64 = 1.8378770664093453;
 
 /**
  * Diagonal M-step from statistics shifted by c = shift (K×d): sumR K, sumX K×d = Σ r·(x − c_k),
@@ -18,7 +16,7 @@ const LOG_2PI: f64 = 1.8378770664093453;
  */
 export function mstepDiagF64(
   weights: usize, means: usize, variances: usize,
-  sumR: usize, sumX: usize, sumX2: usize, shift: usize, k: i32, d: i32, regCovar: f64,
+  sumR: usize, sumX: usize, sumX2: usize, shift: usize, d: i32, k: i32, regCovar: f64,
 ): void {
   let total: f64 = 0;
   for (let c = 0; c < k; c++) {
@@ -50,9 +48,9 @@ export function mstepDiagF64(
  */
 export function mstepSphericalF64(
   weights: usize, means: usize, variances: usize, scratch: usize,
-  sumR: usize, sumX: usize, sumX2: usize, shift: usize, k: i32, d: i32, regCovar: f64,
+  sumR: usize, sumX: usize, sumX2: usize, shift: usize, d: i32, k: i32, regCovar: f64,
 ): void {
-  mstepDiagF64(weights, means, scratch, sumR, sumX, sumX2, shift, k, d, regCovar);
+  mstepDiagF64(weights, means, scratch, sumR, sumX, sumX2, shift, d, k, regCovar);
   for (let c = 0; c < k; c++) {
     const base = <usize>c * <usize>d;
     let s: f64 = 0;
@@ -66,7 +64,7 @@ export function mstepSphericalF64(
  * logConst (K) = log π_k − ½ Σ_j log(2π s_kj). weights K, variances K×d (f64).
  */
 export function prepareDiagF64(
-  logConst: usize, prec: usize, weights: usize, variances: usize, k: i32, d: i32,
+  logConst: usize, prec: usize, weights: usize, variances: usize, d: i32, k: i32,
 ): void {
   for (let c = 0; c < k; c++) {
     const base = <usize>c * <usize>d;
@@ -87,7 +85,7 @@ export function prepareDiagF64(
  * layout the E-step reads: prec (K×d) = 1/s_k, logConst (K) = log π_k − ½ d log(2π s_k).
  */
 export function prepareSphericalF64(
-  logConst: usize, prec: usize, weights: usize, variances: usize, k: i32, d: i32,
+  logConst: usize, prec: usize, weights: usize, variances: usize, d: i32, k: i32,
 ): void {
   for (let c = 0; c < k; c++) {
     const s = Math.max(load<f64>(variances + (<usize>c << 3)), TINY);

@@ -1,7 +1,7 @@
 // The diagonal E-step kernel alone (assembly/estep.ts) on the full MNIST training set
 // (60000×784 f32), K = 10, one thread, EM from the digit labels: ms per fused E-step
-// (estepDiagF32), per distance pass (logprobDiagF32, no statistics) and per start
-// (statsFromRespF32), GFLOP/s at 7·n·d·K flop per E-step. With --baseline FILE.wasm another
+// (estepDiagF32, in the fit's row chunks), per distance pass (logprobDiagF32, no statistics)
+// and per start (statsFromRespDiagF32), GFLOP/s at 7·n·d·K flop per E-step. With --baseline FILE.wasm another
 // build runs the same EM side by side (calls rotate between builds, so all see the same load)
 // and every ℓ and the final parameters are compared with the baseline's bit for bit.
 // --wasm takes a comma-separated list of builds (default build/core.wasm).
@@ -12,6 +12,7 @@ import type { Core } from "../src/core/wasm.js";
 import { loadCoreSync } from "../src/core/wasm.js";
 import { CORE_WASM_PATH } from "../src/core/node.js";
 import { loadMnist } from "../src/data/mnist.js";
+import { chunkedWorkspace } from "../src/mixture/chunked.js";
 import { covarianceEntry, type MixtureWorkspace } from "../src/mixture/covariance.js";
 import { oneHot } from "../src/mixture/init.js";
 
@@ -40,7 +41,7 @@ interface Subject {
 function subject(name: string, wasm: string, data: Float32Array, n: number, d: number, labels: Int32Array): Subject {
   const core = loadCoreSync(readFileSync(wasm));
   const X = core.putF32(data);
-  const ws = covarianceEntry("diag").workspace(core, K, d);
+  const ws = chunkedWorkspace(covarianceEntry("diag").workspace(core, K, d), core, { maxRows: n });
   const resp = oneHot(labels, K);
   const t0 = performance.now();
   ws.statsFromResp(X, n, resp);
@@ -90,7 +91,7 @@ function main(): void {
     const l = median(s.logprobMs);
     console.log(
       `${s.name.padEnd(8)} E-step median ${e.toFixed(1)} ms wall (${(flop / e / 1e6).toFixed(2)} GFLOP/s), min ${Math.min(...s.estepMs).toFixed(1)}, CPU ${ec.toFixed(1)} ms;` +
-        ` distances only (logprobDiagF32) ${l.toFixed(1)} ms; start (statsFromRespF32) ${s.startMs.toFixed(1)} ms; final ℓ ${s.ll[s.ll.length - 1]}`,
+        ` distances only (logprobDiagF32) ${l.toFixed(1)} ms; start (statsFromRespDiagF32) ${s.startMs.toFixed(1)} ms; final ℓ ${s.ll[s.ll.length - 1]}`,
     );
   }
   if (baseline) {

@@ -10,7 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nodeCore } from "../src/core/node.js";
-import { fullAlloc, fullEstepStats, fullMstep, fullPrepare, fullStatsFromLabels } from "../src/mixture/full-kernels.js";
+import { chunkedWorkspace } from "../src/mixture/chunked.js";
+import { fullWorkspace } from "../src/mixture/full-kernels.js";
+import { oneHot } from "../src/mixture/init.js";
 import { Rng } from "../src/util/rng.js";
 
 /** n rows of d dims from K overlapping Gaussian blobs (no responsibility underflows to 0, so no block is skipped) with random correlated covariances. */
@@ -98,21 +100,20 @@ function run(n: number, d: number, K: number, reps: number): void {
   const core = nodeCore();
   const { X, labels } = blobs(new Rng(n + K), n, d, K);
   core.scoped(() => {
-    const r = fullAlloc(core, K, d);
+    // The fit's path: the E-step in row chunks (chunked.ts), one thread; mstep ends with the Cholesky.
+    const ws = chunkedWorkspace(fullWorkspace(core, K, d), core, { maxRows: n });
     const Xr = core.putF32(X);
-    fullStatsFromLabels(core, r, Xr, n, labels);
-    fullMstep(core, r, 1e-6);
+    ws.statsFromResp(Xr, n, oneHot(labels, K));
+    ws.mstep(1e-6);
     const times: number[] = [];
     for (let t = 0; t <= reps; t++) {
       const t0 = performance.now();
-      fullPrepare(core, r);
-      fullEstepStats(core, r, Xr, n);
-      fullMstep(core, r, 1e-6);
+      ws.estep(Xr, n);
+      ws.mstep(1e-6);
       if (t > 0) times.push(performance.now() - t0); // the first round warms the JIT up
     }
     // ℓ of the parameters after 1 + reps iterations, the state sklearn is scored in.
-    fullPrepare(core, r);
-    const finalNll = -fullEstepStats(core, r, Xr, n);
+    const finalNll = -ws.estep(Xr, n);
     times.sort((a, b) => a - b);
     const ms = times[times.length >> 1];
     const best = times[0];

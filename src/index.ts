@@ -4,9 +4,9 @@ import { nodeCore } from "./core/node.js";
 
 nodeCore();
 
-export { GaussianMixture, sortByWeight } from "./mixture/gaussian-mixture.js";
-export type { GaussianMixtureOptions, CovarianceType, InitMethod, InitSpec } from "./mixture/gaussian-mixture.js";
-export { COVARIANCE_TYPES, covarianceEntry } from "./mixture/covariance.js";
+export { GaussianMixture, GMM_DEFAULTS, sortByWeight } from "./mixture/gaussian-mixture.js";
+export type { GaussianMixtureOptions, CovarianceType, ComponentVariance, InitMethod, InitSpec } from "./mixture/gaussian-mixture.js";
+export { COVARIANCE_TYPES, COVARIANCE_TYPE_NAMES, covarianceEntry, type CovarianceEntry } from "./mixture/covariance.js";
 export { EmThreadPool, type EmThreadPoolOptions } from "./parallel/em-threads.js";
 export type { ChunkRunner } from "./mixture/chunked.js";
 export { Core, getCore, setDefaultCore, loadCore, loadCoreSync } from "./core/wasm.js";

@@ -18,7 +18,7 @@ const CLI = join(ROOT, "build", "src", "cli", "main.js");
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = join(ROOT, "build", "browser-example.png");
 /** The only bare imports the core may have; index.html's import map resolves exactly these. */
-const BROWSER_BARE_IMPORTS = ["@assemblyscript/loader", "pure-rand"];
+const BROWSER_BARE_IMPORTS = ["pure-rand"];
 
 // ---------------------------------------------------------------------------------------
 // helpers

@@ -1,15 +1,15 @@
 // The chunked E-step (src/mixture/chunked.ts) and its worker-thread runner
-// (src/parallel/em-threads.ts): the same bits whatever the thread count, close to the
-// unchunked kernel, and worker threads that go away.
+// (src/parallel/em-threads.ts): the same bits whatever the thread count, close to one call of
+// the plan's kernel over all rows, and worker threads that go away.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { nodeCore } from "../src/core/node.js";
-import type { Core } from "../src/core/wasm.js";
-import { covarianceEntry, type CovarianceType, type MixtureWorkspace } from "../src/mixture/covariance.js";
-import { fullWorkspace } from "../src/mixture/full-kernels.js";
-import { chunkedWorkspace, serialRunner, type ChunkRunner, type EstepPlan } from "../src/mixture/chunked.js";
+import { callKernel, type KernelArgs, type RowKernelName } from "../src/core/kernels.js";
+import type { Core, Region } from "../src/core/wasm.js";
+import { covarianceEntry, type CovarianceType } from "../src/mixture/covariance.js";
+import { chunkedWorkspace, serialRunner, type ChunkRunner, type EstepJob } from "../src/mixture/chunked.js";
 import { GaussianMixture, type GaussianMixtureOptions } from "../src/mixture/gaussian-mixture.js";
 import { EmThreadPool } from "../src/parallel/em-threads.js";
 import { Rng } from "../src/util/rng.js";
@@ -39,19 +39,28 @@ interface EstepResult {
   stats: Float64Array[];
 }
 
-/** One E-step in `core` (parameters from one M-step on resp), unchunked or through `runner`. */
-function estepIn(core: Core, type: CovarianceType, data: ReturnType<typeof blobs>, n: number, d: number, K: number, runner?: ChunkRunner | "unchunked"): EstepResult {
+/**
+ * One E-step in `core` (parameters from one M-step on resp), through `runner`, or "whole": the
+ * plan's kernel called once over all n rows (no chunks), the reference the chunks must approach.
+ */
+function estepIn(core: Core, type: CovarianceType, data: ReturnType<typeof blobs>, n: number, d: number, K: number, runner?: ChunkRunner | "whole"): EstepResult {
   return core.scoped(() => {
     const X = core.putF32(data.X);
-    // full is taken from its own module: the table gets it from the lead's wiring.
-    const ws: MixtureWorkspace & { estepPlan?: EstepPlan } =
-      type === "full" ? fullWorkspace(core, K, d) : covarianceEntry(type).workspace(core, K, d);
-    assert.ok(ws.estepPlan, `the ${type} workspace exposes an estepPlan (apply /work/notes/h11-wiring.patch)`);
+    const ws = covarianceEntry(type).workspace(core, K, d);
     ws.statsFromResp(X, n, data.resp);
     ws.mstep(1e-6);
-    const run = runner === "unchunked" ? ws : chunkedWorkspace(ws, core, { maxRows: n, runner: runner ?? serialRunner(core) });
-    const ll = run.estep(X, n);
-    return { ll, stats: ws.estepPlan!.stats.map((s) => s.view().slice()) };
+    const plan = ws.estepPlan;
+    const stats = Object.values(plan.stats) as Region<Float64Array>[];
+    let ll: number;
+    if (runner === "whole") {
+      for (const r of stats) r.view().fill(0);
+      const statPtrs = Object.fromEntries(Object.entries(plan.stats).map(([name, r]) => [name, (r as Region<Float64Array>).ptr]));
+      const args = { ...plan.args, ...statPtrs, x: X.ptr, n, scratch: core.f64(plan.scratchLength).ptr };
+      ll = callKernel(core.exports, plan.kernel, args as KernelArgs<RowKernelName>) as number;
+    } else {
+      ll = chunkedWorkspace(ws, core, { maxRows: n, runner: runner ?? serialRunner(core) }).estep(X, n);
+    }
+    return { ll, stats: stats.map((s) => s.view().slice()) };
   });
 }
 
@@ -79,12 +88,12 @@ function assertClose(a: EstepResult, b: EstepResult, rel: number, what: string):
 const N = 6500;
 
 for (const [type, d, K] of [["diag", 13, 4], ["spherical", 6, 3], ["full", 5, 3]] as [CovarianceType, number, number][]) {
-  test(`${type}: chunked statistics with 1, 2 and 3 threads are bit-identical, and match the unchunked kernel`, async () => {
+  test(`${type}: chunked statistics with 1, 2 and 3 threads are bit-identical, and match one kernel call over all rows`, async () => {
     const data = blobs(N, d, K, 7);
     const core = nodeCore();
-    const unchunked = estepIn(core, type, data, N, d, K, "unchunked");
+    const whole = estepIn(core, type, data, N, d, K, "whole");
     const serial = estepIn(core, type, data, N, d, K);
-    assertClose(serial, unchunked, 1e-12, "serial chunks vs unchunked");
+    assertClose(serial, whole, 1e-12, "serial chunks vs one call");
     for (const threads of [1, 2, 3]) {
       const pool = new EmThreadPool({ threads });
       try {
@@ -126,10 +135,10 @@ test("a worker's failure is an error on the calling thread, not a hang", async (
   const pool = new EmThreadPool({ threads: 2 });
   try {
     const job = {
-      kernel: "noSuchKernel", args: [], blocksPtr: 0, blockBytes: 0, statOffsets: [], scratchPtrs: [0, 0],
+      kernel: "noSuchKernel", args: {}, blocksPtr: 0, blockBytes: 0, statOffsets: {}, scratchPtrs: [0, 0],
       xPtr: 0, rowBytes: 4, n: 64 * 2048, chunkRows: 2048, nChunks: 64,
-    };
-    assert.throws(() => pool.run(job, new Float64Array(64)), /not a function|noSuchKernel/);
+    } as unknown as EstepJob;
+    assert.throws(() => pool.run(job, new Float64Array(64)), /no kernel noSuchKernel/);
   } finally {
     await pool.close();
   }

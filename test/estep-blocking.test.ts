@@ -8,7 +8,6 @@ import { nodeCore } from "../src/core/node.js";
 import { Rng } from "../src/util/rng.js";
 
 const core = nodeCore();
-const e = core.exports;
 
 /**
  * Random data where some rows sit far from some components, so pairs mix rows whose
@@ -49,14 +48,14 @@ test("estepDiagF32 on n rows at once equals n one-row calls bit for bit (ℓ and
         const Xr = core.putF32(c.X);
         const means = core.putF64(c.means), w = core.putF64(c.weights), v = core.putF64(c.variances);
         const prec = core.f64(K * d), logConst = core.f64(K);
-        e.prepareDiagF64(logConst.ptr, prec.ptr, w.ptr, v.ptr, K, d);
+        core.call("prepareDiagF64", { logConst: logConst.ptr, prec: prec.ptr, weights: w.ptr, variances: v.ptr, k: K, d });
         const run = (step: number) => {
           const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(2 * (K + d));
           for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
           const lls: number[] = [];
           for (let i = 0; i < n; i += step) {
             const rows = Math.min(step, n - i);
-            lls.push(e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr + i * d * 4, rows, d, K, means.ptr, prec.ptr, logConst.ptr));
+            lls.push(core.call("estepDiagF32", { sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, scratch: scratch.ptr, x: Xr.ptr + i * d * 4, n: rows, d, k: K, means: means.ptr, prec: prec.ptr, logConst: logConst.ptr }));
           }
           return { lls, R: sumR.view().slice(), SX: sumX.view().slice(), SX2: sumX2.view().slice() };
         };
@@ -84,11 +83,11 @@ test("logprobDiagF32 gives every row the same bits wherever it sits (pair or odd
       core.scoped(() => {
         const means = core.putF64(c.means), w = core.putF64(c.weights), v = core.putF64(c.variances);
         const prec = core.f64(K * d), logConst = core.f64(K);
-        e.prepareDiagF64(logConst.ptr, prec.ptr, w.ptr, v.ptr, K, d);
+        core.call("prepareDiagF64", { logConst: logConst.ptr, prec: prec.ptr, weights: w.ptr, variances: v.ptr, k: K, d });
         const lp = (X: Float32Array, rows: number) => {
           const Xr = core.putF32(X);
           const out = core.f64(rows * K);
-          e.logprobDiagF32(out.ptr, core.f64(2 * d).ptr, Xr.ptr, rows, d, K, means.ptr, prec.ptr, logConst.ptr);
+          core.call("logprobDiagF32", { out: out.ptr, scratch: core.f64(2 * d).ptr, x: Xr.ptr, n: rows, d, k: K, means: means.ptr, prec: prec.ptr, logConst: logConst.ptr });
           return out.view().slice();
         };
         const all = lp(c.X, n);
@@ -114,10 +113,10 @@ test("statistics leave out a responsibility below e^-72 and keep one above it", 
       const Xr = core.putF32([0]);
       const means = core.putF64([0, m]), w = core.putF64([0.5, 0.5]), v = core.putF64([1, 1]);
       const prec = core.f64(K * d), logConst = core.f64(K);
-      e.prepareDiagF64(logConst.ptr, prec.ptr, w.ptr, v.ptr, K, d);
+      core.call("prepareDiagF64", { logConst: logConst.ptr, prec: prec.ptr, weights: w.ptr, variances: v.ptr, k: K, d });
       const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(2 * (K + d));
       for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
-      e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, 1, d, K, means.ptr, prec.ptr, logConst.ptr);
+      core.call("estepDiagF32", { sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, scratch: scratch.ptr, x: Xr.ptr, n: 1, d, k: K, means: means.ptr, prec: prec.ptr, logConst: logConst.ptr });
       const r1 = Math.exp(-0.5 * m * m) / (1 + Math.exp(-0.5 * m * m));
       const [R, SX, SX2] = [sumR.view(), sumX.view(), sumX2.view()];
       if (kept) {

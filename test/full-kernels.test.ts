@@ -1,11 +1,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { nodeCore } from "../src/core/node.js";
-import type { Core } from "../src/core/wasm.js";
+import type { Core, Region } from "../src/core/wasm.js";
 import { Rng } from "../src/util/rng.js";
 import { UserError } from "../src/util/errors.js";
+import { chunkedWorkspace } from "../src/mixture/chunked.js";
 import {
-  fullAlloc, fullEstepStats, fullGetParams, fullLogProb, fullMstep, fullPrepare, fullSetParams,
+  fullAlloc, fullGetParams, fullLogProb, fullMstep, fullPrepare, fullSetParams,
   fullStatsFromLabels, fullStatsFromResp, fullWorkspace, type FullParams, type FullRegions,
 } from "../src/mixture/full-kernels.js";
 import {
@@ -106,6 +107,11 @@ const upper = (d: number) => (j: number) => {
   return ab % d >= Math.floor(ab / d);
 };
 
+/** One E-step over the regions `r` the way a fit runs it (chunkedWorkspace): fills the statistics, returns Σ log p. */
+function fullEstepStats(core: Core, r: FullRegions, X: Region<Float32Array>, n: number): number {
+  return chunkedWorkspace(fullWorkspace(core, r.K, r.d, r), core, { maxRows: n }).estep(X, n);
+}
+
 function load(core: Core, K: number, d: number, p: FullParams): FullRegions {
   const r = fullAlloc(core, K, d);
   fullSetParams(r, p);
@@ -163,8 +169,8 @@ test("E-step: log-likelihood and shifted statistics match the twin (d, K, n vari
       relClose(ll, tw.logLik, 1e-10, `logLik d=${d} K=${K} n=${n}`);
       const st = statsTwin(X, n, d, tw.resp, K, p.means);
       arraysClose(r.sumR.view(), st.sumR, 1e-10, `sumR d=${d} K=${K}`);
-      arraysClose(r.sumRX.view(), st.sumRX, 1e-10, `sumRX d=${d} K=${K}`);
-      arraysClose(r.sumRXX.view(), st.sumRXX, 1e-10, `sumRXX d=${d} K=${K}`, upper(d));
+      arraysClose(r.sumX.view(), st.sumRX, 1e-10, `sumX d=${d} K=${K}`);
+      arraysClose(r.sumXX.view(), st.sumRXX, 1e-10, `sumXX d=${d} K=${K}`, upper(d));
     });
   }
 });
@@ -292,7 +298,7 @@ test("EM loop (20 iterations) through the glue follows the twin; ℓ never incre
   }
 });
 
-test("fullWorkspace follows the MixtureWorkspace sequence (statsFromResp → mstep → estep/mstep) like the twin", () => {
+test("fullWorkspace follows the EM sequence (statsFromResp → mstep → estep/mstep) like the twin", () => {
   const core = nodeCore();
   const rng = new Rng(10);
   core.scoped(() => {
@@ -300,7 +306,7 @@ test("fullWorkspace follows the MixtureWorkspace sequence (statsFromResp → mst
     const p = randomParams(rng, K, d, 2);
     const { X } = sample(rng, p, n);
     const labels = roundRobin(n, K);
-    const ws = fullWorkspace(core, K, d);
+    const ws = chunkedWorkspace(fullWorkspace(core, K, d), core, { maxRows: n });
     const Xr = core.putF32(X);
     ws.statsFromResp(Xr, n, oneHotTwin(labels, K));
     ws.mstep(1e-6);

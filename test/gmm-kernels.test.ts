@@ -7,7 +7,6 @@ import { Rng } from "../src/util/rng.js";
 import { eStep, mStep, weightedLogProb, type TwinParams } from "./twin/gmm-twin.js";
 
 const core = nodeCore();
-const e = core.exports;
 const DS = [1, 3, 5, 7, 13];
 
 function close(got: number, want: number, rel: number, what: string): void {
@@ -35,7 +34,7 @@ function prepared(p: TwinParams, d: number) {
   const variances = core.putF64(p.variances.flat());
   const prec = core.f64(K * d);
   const logConst = core.f64(K);
-  e.prepareDiagF64(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
+  core.call("prepareDiagF64", { logConst: logConst.ptr, prec: prec.ptr, weights: weights.ptr, variances: variances.ptr, k: K, d });
   return { means, prec, logConst };
 }
 
@@ -49,7 +48,7 @@ test("logprobDiagF32 equals the per-point float64 loop", () => {
         const Xr = core.putF32(X);
         const c = prepared(p, d);
         const out = core.f64(n * K);
-        e.logprobDiagF32(out.ptr, core.f64(2 * d).ptr, Xr.ptr, n, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+        core.call("logprobDiagF32", { out: out.ptr, scratch: core.f64(2 * d).ptr, x: Xr.ptr, n, d, k: K, means: c.means.ptr, prec: c.prec.ptr, logConst: c.logConst.ptr });
         const got = out.view();
         for (let i = 0; i < n; i++) {
           for (let k = 0; k < K; k++) {
@@ -73,7 +72,7 @@ test("estepDiagF32: log-likelihood and statistics (shifted by the E-step's means
         const c = prepared(p, d);
         const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(2 * (K + d));
         for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
-        const ll = e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+        const ll = core.call("estepDiagF32", { sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, scratch: scratch.ptr, x: Xr.ptr, n, d, k: K, means: c.means.ptr, prec: c.prec.ptr, logConst: c.logConst.ptr });
         close(-ll, twin.nll, 1e-12, `d=${d} K=${K} loglik`);
         const [R, SX, SX2] = [sumR.view(), sumX.view(), sumX2.view()];
         for (let k = 0; k < K; k++) {
@@ -108,7 +107,7 @@ test("estepDiagF32 accumulates across blocks: two halves equal one pass", () => 
       for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
       let ll = 0;
       for (const [a, b] of blocks) {
-        ll += e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr + a * d * 4, b - a, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+        ll += core.call("estepDiagF32", { sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, scratch: scratch.ptr, x: Xr.ptr + a * d * 4, n: b - a, d, k: K, means: c.means.ptr, prec: c.prec.ptr, logConst: c.logConst.ptr });
       }
       return { ll, sx: Array.from(sumX.view()) };
     };
@@ -141,7 +140,7 @@ for (const cov of ["diag", "spherical"] as const) {
           // The shift goes into the means region, which the M-step then reads and overwrites in place.
           const w = core.f64(K), m = core.f64(K * d), v = core.f64(cov === "diag" ? K * d : K), scratch = core.f64(K * d);
           m.view().fill(NaN); // statsFromRespF32 must write every shift entry
-          e.statsFromRespF32(sumR.ptr, sumX.ptr, sumX2.ptr, m.ptr, core.f64(d + K).ptr, Xr.ptr, R.ptr, n, d, K);
+          core.call("statsFromRespDiagF32", { sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: m.ptr, scratch: core.f64(d + K).ptr, x: Xr.ptr, resp: R.ptr, n, d, k: K });
           const shift = m.view().slice();
           for (let k = 0; k < K; k++) {
             let nk = 0;
@@ -152,8 +151,8 @@ for (const cov of ["diag", "spherical"] as const) {
               close(shift[k * d + j], sx / (nk + 10 * Number.EPSILON), 1e-12, `shift ${k},${j} (weighted mean)`);
             }
           }
-          if (cov === "diag") e.mstepDiagF64(w.ptr, m.ptr, v.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, m.ptr, K, d, 1e-6);
-          else e.mstepSphericalF64(w.ptr, m.ptr, v.ptr, scratch.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, m.ptr, K, d, 1e-6);
+          if (cov === "diag") core.call("mstepDiagF64", { weights: w.ptr, means: m.ptr, variances: v.ptr, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: m.ptr, k: K, d, regCovar: 1e-6 });
+          else core.call("mstepSphericalF64", { weights: w.ptr, means: m.ptr, variances: v.ptr, scratch: scratch.ptr, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: m.ptr, k: K, d, regCovar: 1e-6 });
           const [W, M, V] = [w.view(), m.view(), v.view()];
           for (let k = 0; k < K; k++) {
             close(W[k], twin.weights[k], 1e-12, `weight ${k}`);
@@ -189,10 +188,10 @@ for (const cov of ["diag", "spherical"] as const) {
           const c = prepared(p, d);
           const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(Math.max(K * d, 2 * (K + d)));
           for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
-          e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+          core.call("estepDiagF32", { sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, scratch: scratch.ptr, x: Xr.ptr, n, d, k: K, means: c.means.ptr, prec: c.prec.ptr, logConst: c.logConst.ptr });
           const w = core.f64(K), v = core.f64(cov === "diag" ? K * d : K);
-          if (cov === "diag") e.mstepDiagF64(w.ptr, c.means.ptr, v.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, c.means.ptr, K, d, 1e-6);
-          else e.mstepSphericalF64(w.ptr, c.means.ptr, v.ptr, scratch.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, c.means.ptr, K, d, 1e-6);
+          if (cov === "diag") core.call("mstepDiagF64", { weights: w.ptr, means: c.means.ptr, variances: v.ptr, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: c.means.ptr, k: K, d, regCovar: 1e-6 });
+          else core.call("mstepSphericalF64", { weights: w.ptr, means: c.means.ptr, variances: v.ptr, scratch: scratch.ptr, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: c.means.ptr, k: K, d, regCovar: 1e-6 });
           const [W, M, V] = [w.view(), c.means.view(), v.view()];
           for (let k = 0; k < K; k++) {
             close(W[k], want.weights[k], 1e-12, `d=${d} K=${K} weight ${k}`);
@@ -232,9 +231,9 @@ test("shifted statistics: a constant column at offset 1e6 gets variance regCovar
     const c = prepared(p, d);
     const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(2 * (K + d));
     for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
-    e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+    core.call("estepDiagF32", { sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, scratch: scratch.ptr, x: Xr.ptr, n, d, k: K, means: c.means.ptr, prec: c.prec.ptr, logConst: c.logConst.ptr });
     const w = core.f64(K), v = core.f64(K * d);
-    e.mstepDiagF64(w.ptr, c.means.ptr, v.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, c.means.ptr, K, d, 1e-6);
+    core.call("mstepDiagF64", { weights: w.ptr, means: c.means.ptr, variances: v.ptr, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: c.means.ptr, k: K, d, regCovar: 1e-6 });
     const [M, V] = [c.means.view(), v.view()];
     for (let k = 0; k < K; k++) {
       assert.is(M[k * d], 1e6, `component ${k}: constant column's mean`);
@@ -243,8 +242,8 @@ test("shifted statistics: a constant column at offset 1e6 gets variance regCovar
     // The same from responsibilities (the start of EM): the weighted means are the shift.
     for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
     const resp = core.putF64(Array.from({ length: n * K }, (_, i) => (Math.floor(i / K) % 2 === i % K ? 1 : 0)));
-    e.statsFromRespF32(sumR.ptr, sumX.ptr, sumX2.ptr, c.means.ptr, core.f64(d + K).ptr, Xr.ptr, resp.ptr, n, d, K);
-    e.mstepDiagF64(w.ptr, c.means.ptr, v.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, c.means.ptr, K, d, 1e-6);
+    core.call("statsFromRespDiagF32", { sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: c.means.ptr, scratch: core.f64(d + K).ptr, x: Xr.ptr, resp: resp.ptr, n, d, k: K });
+    core.call("mstepDiagF64", { weights: w.ptr, means: c.means.ptr, variances: v.ptr, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: c.means.ptr, k: K, d, regCovar: 1e-6 });
     const V2 = v.view();
     for (let k = 0; k < K; k++) assert.is(V2[k * d], 1e-6, `component ${k}: constant column's variance from responsibilities`);
   });
@@ -260,8 +259,8 @@ test("prepareSphericalF64 gives the same log-probabilities as the diagonal layou
     const Xr = core.putF32(X);
     const w = core.putF64(p.weights), m = core.putF64(p.means.flat()), v = core.putF64(s);
     const prec = core.f64(K * d), lc = core.f64(K), out = core.f64(n * K);
-    e.prepareSphericalF64(lc.ptr, prec.ptr, w.ptr, v.ptr, K, d);
-    e.logprobDiagF32(out.ptr, core.f64(2 * d).ptr, Xr.ptr, n, d, K, m.ptr, prec.ptr, lc.ptr);
+    core.call("prepareSphericalF64", { logConst: lc.ptr, prec: prec.ptr, weights: w.ptr, variances: v.ptr, k: K, d });
+    core.call("logprobDiagF32", { out: out.ptr, scratch: core.f64(2 * d).ptr, x: Xr.ptr, n, d, k: K, means: m.ptr, prec: prec.ptr, logConst: lc.ptr });
     const got = out.view();
     for (let i = 0; i < n; i++) {
       for (let k = 0; k < K; k++) close(got[i * K + k], weightedLogProb(X.subarray(i * d, (i + 1) * d), pd, k), 1e-12, `i=${i} k=${k}`);
@@ -278,7 +277,7 @@ test("far-away points: log domain keeps the likelihood finite where exp underflo
     const c = prepared(p, d);
     const sumR = core.f64(K), sumX = core.f64(K * d), sumX2 = core.f64(K * d), scratch = core.f64(2 * (K + d));
     for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
-    const ll = e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, Xr.ptr, n, d, K, c.means.ptr, c.prec.ptr, c.logConst.ptr);
+    const ll = core.call("estepDiagF32", { sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, scratch: scratch.ptr, x: Xr.ptr, n, d, k: K, means: c.means.ptr, prec: c.prec.ptr, logConst: c.logConst.ptr });
     assert.ok(Number.isFinite(ll), `loglik ${ll}`);
     close(-ll, eStep(X, n, d, p).nll, 1e-12, "loglik");
     const R = sumR.view();

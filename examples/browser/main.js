@@ -2,10 +2,9 @@
 // to data/gmm_dataset.csv on build/core.wasm, draw data and components on the first two principal
 // components, and print the final NLL (it equals the CLI's `runs[0].nll`: same core, same code).
 // Plain ES modules straight from build/src (no bundler); the import map in index.html resolves
-// @assemblyscript/loader and pure-rand. test/browser.test.ts runs this page in headless Chromium.
+// pure-rand. test/browser.test.ts runs this page in headless Chromium.
 import { loadCore, setDefaultCore, parseCsv, GaussianMixture, sortByWeight, PCA, eigh } from "../../build/src/core/index.js";
 
-const WASM_URL = new URL("../../build/core.wasm", import.meta.url);
 const CSV_URL = new URL("../../data/gmm_dataset.csv", import.meta.url);
 
 /**
@@ -30,7 +29,8 @@ const COLOURS = ["#d62728", "#ff7f0e", "#2ca02c", "#1f77b4", "#9467bd", "#8c564b
 const $ = (id) => document.getElementById(id);
 
 async function main() {
-  const core = await loadCore(await fetchOk(WASM_URL));
+  // No argument: core.wasm next to the module (build/core.wasm beside build/src/core/wasm.js).
+  const core = await loadCore();
   setDefaultCore(core);
   // The same parser as the CLI (src/data/csv-parse.ts), so the page fits the same float32 values.
   const X = parseCsv(await (await fetchOk(CSV_URL)).text(), "data/gmm_dataset.csv");

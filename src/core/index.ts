@@ -4,13 +4,16 @@
 // test/browser.test.ts checks both the import graph and the page in examples/browser/.
 // Every export is documented in docs/core-api.md.
 
-export { Core, loadCore, loadCoreSync, setDefaultCore, getCore, MAX_MEMORY_BYTES } from "./wasm.js";
+export { Core, loadCore, loadCoreSync, defaultCoreUrl, setDefaultCore, getCore, MAX_MEMORY_BYTES } from "./wasm.js";
 export type { CoreExports, CoreSource, Region } from "./wasm.js";
+export { KERNELS, callKernel } from "./kernels.js";
+export type { CoreKernels, KernelArgs, KernelName, KernelSignature } from "./kernels.js";
 export { matrix, takeRows, CoreMatrix, toCoreMatrix, inArena, type Matrix } from "./matrix.js";
 export { parseCsv } from "../data/csv-parse.js";
 
-export { GaussianMixture, sortByWeight } from "../mixture/gaussian-mixture.js";
-export type { GaussianMixtureOptions, CovarianceType, InitMethod, InitSpec } from "../mixture/gaussian-mixture.js";
+export { GaussianMixture, GMM_DEFAULTS, sortByWeight } from "../mixture/gaussian-mixture.js";
+export type { GaussianMixtureOptions, CovarianceType, ComponentVariance, InitMethod, InitSpec } from "../mixture/gaussian-mixture.js";
+export { COVARIANCE_TYPES, COVARIANCE_TYPE_NAMES, covarianceEntry, type CovarianceEntry } from "../mixture/covariance.js";
 
 export { PCA, type PCAOptions, type PCAJSON } from "../decomposition/pca.js";
 export type { CovarianceInput, QuantizedMatrix } from "../linalg/covariance.js";

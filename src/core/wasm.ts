@@ -1,14 +1,14 @@
 // Loader for build/core.wasm and the memory arena over its linear memory.
-// Node-free: takes the module's bytes (or a URL / compiled module), so the same
-// wrapper runs in Node and in browsers. See docs/core-api.md.
-import { instantiate, instantiateSync } from "@assemblyscript/loader";
+// Node-free: takes the module's bytes (or a URL / compiled module), so the same wrapper runs in
+// Node and in browsers, with the plain WebAssembly API. See docs/core-api.md.
 import { UserError } from "../util/errors.js";
+import { callKernel, type CoreKernels, type KernelArgs, type KernelName } from "./kernels.js";
 
-/** The raw kernel exports of core.wasm (pointers are byte addresses, sizes count elements). */
-export type CoreExports = Record<string, any> & {
-  memory: WebAssembly.Memory;
-  heapBase(): number;
-};
+/**
+ * The exports of core.wasm / core-mt.wasm: every kernel of the signature table (kernels.ts),
+ * typed by it, and the linear memory. Pointers are byte addresses, sizes count elements.
+ */
+export type CoreExports = CoreKernels & { readonly memory: WebAssembly.Memory };
 
 export type CoreSource = BufferSource | WebAssembly.Module | URL | string | Response | PromiseLike<Response>;
 
@@ -42,6 +42,11 @@ export class Core {
 
   get memory(): WebAssembly.Memory {
     return this.exports.memory;
+  }
+
+  /** Run kernel `name` with its arguments by parameter name (kernels.ts lists them). */
+  call<K extends KernelName>(name: K, args: KernelArgs<K>): ReturnType<CoreKernels[K]> {
+    return callKernel(this.exports, name, args);
   }
 
   /** Bytes currently allocated above heapBase. */
@@ -150,6 +155,8 @@ function align(x: number, a: number): number {
   return Math.ceil(x / a) * a;
 }
 
+// core.wasm imports nothing today; an AssemblyScript assertion added to a kernel would import
+// env.abort, which this supplies.
 const imports = {
   env: {
     abort(_msg: number, _file: number, line: number, col: number) {
@@ -158,10 +165,14 @@ const imports = {
   },
 };
 
+function coreOf(instance: WebAssembly.Instance): Core {
+  return new Core(instance.exports as unknown as CoreExports);
+}
+
 /** Instantiate core.wasm synchronously from bytes or a compiled module (Node, workers). */
 export function loadCoreSync(source: BufferSource | WebAssembly.Module): Core {
-  const { exports } = instantiateSync<CoreExports>(source, imports);
-  return new Core(exports as CoreExports);
+  const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source);
+  return coreOf(new WebAssembly.Instance(module, imports));
 }
 
 let defaultCore: Core | undefined;
@@ -174,20 +185,55 @@ export function setDefaultCore(core: Core): void {
 /** The default Core; throws if none was loaded (in Node, importing emlab loads it). */
 export function getCore(): Core {
   if (!defaultCore) {
-    throw new Error("core.wasm is not loaded: call setDefaultCore(await loadCore(url or bytes)) first");
+    throw new Error("core.wasm is not loaded: call setDefaultCore(await loadCore()) first");
   }
   return defaultCore;
 }
 
-/** Instantiate core.wasm from bytes, a compiled module, a URL or a fetch Response. */
-export async function loadCore(source: CoreSource): Promise<Core> {
-  let input: any = source;
+/**
+ * Where loadCore() looks by default: core.wasm next to this module's package build
+ * (build/core.wasm beside build/src/core/wasm.js). Written as `new URL(literal,
+ * import.meta.url)` so that bundlers copy the file and rewrite the URL.
+ */
+export function defaultCoreUrl(): URL {
+  return new URL("../../core.wasm", import.meta.url);
+}
+
+/**
+ * Instantiate core.wasm from bytes, a compiled module, a URL, a string URL or a fetch Response;
+ * with no argument, from defaultCoreUrl(). A `file:` URL is read from disk (Node, Deno), any
+ * other URL is fetched.
+ */
+export async function loadCore(source: CoreSource = defaultCoreUrl()): Promise<Core> {
+  if (source instanceof WebAssembly.Module) return coreOf(await WebAssembly.instantiate(source, imports));
+  if (isBufferSource(source)) return coreOf((await WebAssembly.instantiate(source, imports)).instance);
   if (typeof source === "string" || source instanceof URL) {
+    const url = String(source);
+    if (url.startsWith("file:")) return loadCore(await readFileUrl(new URL(url)));
     const res = await fetch(source);
     // A 404 page would otherwise surface as an obscure compile or MIME-type error.
-    if (!res.ok) throw new Error(`loadCore: ${String(source)}: HTTP ${res.status} ${res.statusText}`);
-    input = res;
+    if (!res.ok) throw new Error(`loadCore: ${url}: HTTP ${res.status} ${res.statusText}`);
+    source = res;
   }
-  const { exports } = await instantiate<CoreExports>(input, imports);
-  return new Core(exports as CoreExports);
+  // Compiles while the bytes arrive; needs Content-Type: application/wasm (docs/core-api.md).
+  return coreOf((await WebAssembly.instantiateStreaming(source as Response | PromiseLike<Response>, imports)).instance);
+}
+
+function isBufferSource(s: unknown): s is BufferSource {
+  return s instanceof ArrayBuffer || ArrayBuffer.isView(s) || (typeof SharedArrayBuffer !== "undefined" && s instanceof SharedArrayBuffer);
+}
+
+/**
+ * The bytes of a file: URL without importing a node: module (emlab/core must load in browsers
+ * and bundlers unchanged): Node ≥ 20.16 offers its built-ins through process.getBuiltinModule.
+ */
+async function readFileUrl(url: URL): Promise<Uint8Array> {
+  type Fs = { readFile(path: URL): Promise<Uint8Array> };
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const fs = proc?.getBuiltinModule?.("node:fs/promises") as Fs | undefined;
+  if (fs) return fs.readFile(url);
+  // Deno and others fetch file: URLs.
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`loadCore: ${url.href}: HTTP ${res.status} ${res.statusText}`);
+  return new Uint8Array(await res.arrayBuffer());
 }

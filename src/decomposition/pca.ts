@@ -96,7 +96,7 @@ export class PCA {
       const comps = core.putF32(this.components);
       const tmp = core.f32(d);
       const out = core.f32(X.rows * k);
-      core.exports.projectF32(out.ptr, x.ptr, mean.ptr, comps.ptr, tmp.ptr, X.rows, d, k);
+      core.call("projectF32", { out: out.ptr, x: x.ptr, mean: mean.ptr, comps: comps.ptr, tmp: tmp.ptr, n: X.rows, d, k });
       return { data: out.view().slice(), rows: X.rows, cols: k };
     });
   }
@@ -113,7 +113,7 @@ export class PCA {
       const comps = core.putF32(this.components);
       const mean = core.putF32(this.mean);
       const out = core.f32(Z.rows * d);
-      core.exports.backprojectF32(out.ptr, z.ptr, comps.ptr, mean.ptr, Z.rows, k, d);
+      core.call("backprojectF32", { out: out.ptr, z: z.ptr, comps: comps.ptr, mean: mean.ptr, n: Z.rows, k, d });
       return { data: out.view().slice(), rows: Z.rows, cols: d };
     });
   }

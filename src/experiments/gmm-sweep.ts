@@ -6,6 +6,7 @@ import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
 import type { Core } from "../core/wasm.js";
 import type { ChunkRunner } from "../mixture/chunked.js";
+import { covarianceEntry, type ComponentVariance } from "../mixture/covariance.js";
 import { GaussianMixture, sortByWeight, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
 import { lineChart } from "../plot/svg.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
@@ -53,7 +54,8 @@ export interface GmmModelReport {
   covarianceType: CovarianceType;
   weights: number[];
   means: number[][];
-  variances: number[][] | number[] | number[][][];
+  /** Per component, in the covariance type's shape (COVARIANCE_TYPES[type].componentVariance). */
+  variances: ComponentVariance[];
 }
 
 export interface GmmSweepResult {
@@ -219,13 +221,14 @@ export function parametersMarkdown(r: GmmSweepResult): string {
       out.push("");
     };
     table("Means", m.means);
-    if (m.covarianceType === "diag") table("Variances (diagonal)", m.variances as number[][]);
-    else if (m.covarianceType === "full") {
-      table("Variances (diagonal of each covariance matrix; the full matrices are in parameters.json)", (m.variances as number[][][]).map((c) => c.map((row, j) => row[j])));
-    } else {
-      out.push("## Variances (one per component, spherical)", "", "| component | variance |", "|---:|---:|");
-      (m.variances as number[]).forEach((v, k) => out.push(`| ${k + 1} | ${v.toFixed(4)} |`));
+    const entry = covarianceEntry(m.covarianceType);
+    // One variance per component (spherical) gets one column; otherwise one per feature.
+    if (m.variances.every((v) => typeof v === "number")) {
+      out.push(`## ${entry.varianceHeading}`, "", "| component | variance |", "|---:|---:|");
+      m.variances.forEach((v, k) => out.push(`| ${k + 1} | ${(v as number).toFixed(4)} |`));
       out.push("");
+    } else {
+      table(entry.varianceHeading, m.variances.map((v) => entry.featureVariances(v, d)));
     }
   } else {
     out.push(`Means and variances (${d} dimensions each) are in parameters.json.`, "");
@@ -268,9 +271,10 @@ function compareWithTruth(r: GmmSweepResult): string | undefined {
   perm([], Array.from({ length: K }, (_, k) => k));
   const lines = ["## Compared with the generating mixture", "", `Truth: \`${r.data.truthFile}\`. Each estimated component is matched to the true one nearest in mean.`, ""];
   lines.push("| component | weight | true weight | max abs mean error | max rel variance error |", "|---:|---:|---:|---:|---:|");
+  const entry = covarianceEntry(m.covarianceType);
   best.forEach((tk, k) => {
     const meanErr = Math.max(...m.means[k].map((v, j) => Math.abs(v - t.means[tk][j])));
-    const est = m.covarianceType === "diag" ? (m.variances as number[][])[k] : m.covarianceType === "full" ? (m.variances as number[][][])[k].map((row, j) => row[j]) : t.variances[tk].map(() => (m.variances as number[])[k]);
+    const est = entry.featureVariances(m.variances[k], r.data.d);
     const varErr = Math.max(...est.map((v, j) => Math.abs(v / t.variances[tk][j] - 1)));
     lines.push(`| ${k + 1} | ${m.weights[k].toFixed(4)} | ${t.weights[tk].toFixed(4)} | ${meanErr.toFixed(3)} | ${varErr.toFixed(3)} |`);
   });

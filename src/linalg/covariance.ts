@@ -53,11 +53,11 @@ export function covariance(input: CovarianceInput, options: CovarianceOptions = 
       new Uint8Array(core.memory.buffer, x, bytes.length).set(bytes);
       const pack = core.allocBytes(d4 * core.exports.covPackRowsU8() * 2);
       const cols = core.i32(2 * d);
-      core.exports.covarianceU8(cov.ptr, mean.ptr, x, n, d, scale, pack, cols.ptr);
+      core.call("covarianceU8", { out: cov.ptr, mean: mean.ptr, x, n, d, scale, pack, cols: cols.ptr });
     } else {
       const x = core.putF32(X.data);
       const pack = core.f64(d4 * core.exports.covPackRowsF32());
-      core.exports.covarianceF32(cov.ptr, mean.ptr, x.ptr, n, d, pack.ptr);
+      core.call("covarianceF32", { out: cov.ptr, mean: mean.ptr, x: x.ptr, n, d, pack: pack.ptr });
     }
     return { mean: mean.view().slice(), cov: cov.view().slice(), n, d, kernel: bytes ? "u8" : "f32" };
   });

@@ -29,7 +29,7 @@ export function eigh(A: ArrayLike<number>, n: number, options: EighOptions = {})
     const w = core.putF64(A);
     const d = core.f64(n);
     const e = core.f64(n);
-    const err: number = core.exports.eighF64(w.ptr, d.ptr, e.ptr, n);
+    const err = core.call("eighF64", { w: w.ptr, d: d.ptr, e: e.ptr, n });
     if (err !== 0) throw new Error(`eigh: eigenvalue ${err - 1} did not converge in 60 QL iterations`);
     return { values: d.view().slice(), vectors: w.view().slice() };
   });
@@ -47,7 +47,7 @@ export function sqrtmPsd(A: ArrayLike<number>, n: number, options: EighOptions =
     const out = core.f64(n * n);
     const v = core.putF64(vectors);
     const s = core.putF64(roots);
-    core.exports.gramRowsWeightedF64(out.ptr, v.ptr, s.ptr, n, n);
+    core.call("gramRowsWeightedF64", { out: out.ptr, v: v.ptr, s: s.ptr, k: n, n });
     return out.view().slice();
   });
 }

@@ -2,10 +2,14 @@
 // several gives the same bits. Each chunk accumulates its statistics into its own block;
 // the blocks, and the per-chunk log-likelihoods, are then summed in chunk order. The
 // decomposition depends only on (n, the statistics' size), never on the thread count or on
-// which thread ran which chunk. Node-free: a serial runner lives here; the worker-thread
-// runner (src/parallel/em-threads.ts) implements the same ChunkRunner over shared memory.
-import type { Core, CoreExports, Region } from "../core/wasm.js";
-import type { MixtureWorkspace } from "./covariance.js";
+// which thread ran which chunk. This is the only way an E-step runs (a fit on one thread uses
+// the serial runner below); the worker-thread runner (src/parallel/em-threads.ts) implements
+// the same ChunkRunner over shared memory. Node-free.
+import {
+  callKernel, kernelSignature, type AccumulatedParam, type CoreKernels, type KernelArgs, type RowKernelName,
+} from "../core/kernels.js";
+import type { Core, Region } from "../core/wasm.js";
+import type { CovarianceWorkspace, MixtureWorkspace } from "./covariance.js";
 
 /** Rows per chunk (before the memory cap of chunkRowsFor doubles it): a constant, never derived from the thread count. */
 export const CHUNK_ROWS = 2048;
@@ -14,38 +18,37 @@ export const CHUNK_STATS_BUDGET_BYTES = 64 * 2 ** 20;
 /** The claim word packs (generation, chunk index) in 15 + 16 bits, so at most 65535 chunks. */
 export const MAX_CHUNKS = 0xffff;
 
-/**
- * A kernel argument of an E-step plan: a number is passed as is; the names are filled per
- * chunk: "x" (the chunk's first row), "rows" (rows in the chunk), "scratch" (the running
- * thread's scratch), "stat<i>" (the chunk's block for statistic i).
- */
-export type PlanArg = number | "x" | "rows" | "scratch" | `stat${number}`;
+/** The parameters every row kernel takes that change from chunk to chunk (besides its statistics). */
+type PerChunkParam = "x" | "n" | "scratch";
 
 /**
- * How a workspace's fused E-step splits by rows: the kernel accumulates (+=, never zeroes) into
- * `stats` and returns Σ log p over the rows it was given. Exposed by a MixtureWorkspace as
- * `estepPlan` (see /work/notes/h11-wiring.patch).
+ * How a workspace's fused E-step splits by rows, for row kernel K (kernels.ts: a kernel that
+ * declares the statistics it accumulates, and takes `x`, `n` and `scratch`). The kernel adds
+ * (+=) into its statistics and returns Σ log p over the rows it was given.
  */
-export interface EstepPlan {
-  /** Export name of the kernel in core.wasm / core-mt.wasm, e.g. "estepDiagF32". */
-  kernel: string;
-  /** Kernel arguments, with the per-chunk names of PlanArg. */
-  args: PlanArg[];
-  /** Where the reduced statistics go (the regions mstep reads), f64. */
-  stats: Region<Float64Array>[];
+export interface EstepPlan<K extends RowKernelName> {
+  kernel: K;
+  /** Every other argument of the kernel, by parameter name: the same for every chunk. */
+  args: Omit<KernelArgs<K>, PerChunkParam | AccumulatedParam<K>>;
+  /** Where each reduced statistic goes (f64 regions the M-step reads), by the kernel's parameter name. */
+  stats: { readonly [S in AccumulatedParam<K>]: Region<Float64Array> };
   /** f64 of scratch each thread needs. */
   scratchLength: number;
 }
 
+/** An EstepPlan of any row kernel (each member checked against its own kernel's parameters). */
+export type AnyEstepPlan = { [K in RowKernelName]: EstepPlan<K> }[RowKernelName];
+
 /** One E-step pass, as plain numbers and strings (posted to worker threads as is). */
 export interface EstepJob {
-  kernel: string;
-  args: PlanArg[];
+  kernel: RowKernelName;
+  /** The plan's per-fit arguments, by parameter name. */
+  args: Record<string, number>;
   /** Byte address of chunk 0's block; block c starts at blocksPtr + c·blockBytes. */
   blocksPtr: number;
   blockBytes: number;
-  /** Byte offset of statistic i inside a block. */
-  statOffsets: number[];
+  /** Byte offset of each statistic (by parameter name) inside a block. */
+  statOffsets: Record<string, number>;
   /** Byte address of each thread's scratch (thread 0 is the calling thread). */
   scratchPtrs: number[];
   xPtr: number;
@@ -73,18 +76,17 @@ export function chunkRowsFor(n: number, statsLength: number): number {
 }
 
 /** Run chunk c of `job` with the kernels `exports`, using the scratch at scratchPtr; returns its Σ log p. */
-export function runChunk(exports: CoreExports, job: EstepJob, c: number, scratchPtr: number): number {
+export function runChunk(exports: CoreKernels, job: EstepJob, c: number, scratchPtr: number): number {
   const first = c * job.chunkRows;
-  const rows = Math.min(job.chunkRows, job.n - first);
   const block = job.blocksPtr + c * job.blockBytes;
-  const args = job.args.map((a) => {
-    if (typeof a === "number") return a;
-    if (a === "x") return job.xPtr + first * job.rowBytes;
-    if (a === "rows") return rows;
-    if (a === "scratch") return scratchPtr;
-    return block + job.statOffsets[Number(a.slice(4))];
-  });
-  return exports[job.kernel](...args) as number;
+  const args: Record<string, number> = {
+    ...job.args,
+    x: job.xPtr + first * job.rowBytes,
+    n: Math.min(job.chunkRows, job.n - first),
+    scratch: scratchPtr,
+  };
+  for (const s in job.statOffsets) args[s] = block + job.statOffsets[s];
+  return callKernel(exports, job.kernel, args as KernelArgs<RowKernelName>) as number;
 }
 
 /** The calling thread runs every chunk in order: the reference the threaded runner must match bit for bit. */
@@ -107,28 +109,32 @@ export interface ChunkedOptions {
 }
 
 /**
- * `ws` with its E-step run chunk by chunk (through `runner`) and reduced in chunk order;
- * everything else (statsFromResp, mstep, prepare, logprob) is ws's own. ws must expose an
- * estepPlan; allocates the blocks in `core`'s arena (free them with the caller's scope).
+ * The MixtureWorkspace that EM runs on: `ws` with its E-step (its estepPlan) run chunk by chunk
+ * through `runner` and reduced in chunk order; everything else (statsFromResp, mstep, prepare,
+ * logprob) is ws's own. Allocates the blocks in `core`'s arena (free them with the caller's scope).
  */
 export function chunkedWorkspace(
-  ws: MixtureWorkspace & { readonly estepPlan?: EstepPlan },
+  ws: CovarianceWorkspace,
   core: Core,
   { maxRows, runner = serialRunner(core) }: ChunkedOptions,
 ): MixtureWorkspace {
   const plan = ws.estepPlan;
-  if (!plan) throw new Error("chunkedWorkspace: this workspace has no estepPlan");
   if (runner.core !== core) throw new Error("chunkedWorkspace: the runner works on another Core's memory");
-  const statsLength = plan.stats.reduce((s, r) => s + r.length, 0);
+  // The statistics in the kernel's declared order (kernels.ts), each with its region.
+  const statNames = kernelSignature(plan.kernel).accumulates ?? [];
+  const stats = statNames.map((s) => (plan.stats as Record<string, Region<Float64Array>>)[s]);
+  const statsLength = stats.reduce((sum, r) => sum + r.length, 0);
   const chunkRows = chunkRowsFor(Math.max(1, maxRows), statsLength);
   const maxChunks = Math.max(1, Math.ceil(maxRows / chunkRows));
   // Each statistic starts on a 16-byte boundary inside its block, as the kernels' v128 loads expect.
-  const statOffsets: number[] = [];
+  const statOffsets: Record<string, number> = {};
+  const offsets: number[] = [];
   let blockBytes = 0;
-  for (const s of plan.stats) {
-    statOffsets.push(blockBytes);
-    blockBytes += align16(s.length * 8);
-  }
+  stats.forEach((r, i) => {
+    statOffsets[statNames[i]] = blockBytes;
+    offsets.push(blockBytes);
+    blockBytes += align16(r.length * 8);
+  });
   const blocks = core.allocBytes(maxChunks * blockBytes);
   const scratchPtrs = Array.from({ length: runner.threads }, () => core.f64(Math.max(1, plan.scratchLength)).ptr);
   const ll = new Float64Array(maxChunks);
@@ -141,11 +147,11 @@ export function chunkedWorkspace(
     const nChunks = Math.ceil(n / chunkRows);
     new Uint8Array(core.memory.buffer, blocks, nChunks * blockBytes).fill(0);
     const job: EstepJob = {
-      kernel: plan.kernel, args: plan.args, blocksPtr: blocks, blockBytes, statOffsets, scratchPtrs,
+      kernel: plan.kernel, args: plan.args as Record<string, number>, blocksPtr: blocks, blockBytes, statOffsets, scratchPtrs,
       xPtr: X.ptr, rowBytes, n, chunkRows, nChunks,
     };
     runner.run(job, ll);
-    reduceBlocks(core, plan.stats, blocks, blockBytes, statOffsets, nChunks);
+    reduceBlocks(core, stats, blocks, blockBytes, offsets, nChunks);
     let total = 0;
     for (let c = 0; c < nChunks; c++) total += ll[c];
     return total;

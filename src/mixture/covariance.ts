@@ -1,45 +1,64 @@
 // The covariance variants of the Gaussian mixture, as a table keyed by covarianceType.
-// Each entry owns its buffers in the arena and the kernel calls over them, so the EM loop
-// (em.ts) and the estimator never branch on the type. A new type ("full") is one more entry.
+// Each entry owns its buffers in the arena and the kernel calls over them, and knows its
+// variance layout, so the EM loop (em.ts), the estimator, the experiments and the CLI never
+// branch on the type. A new type is one more entry here (and its kernels).
 import type { Core, Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
-import type { EstepPlan } from "./chunked.js";
+import type { AnyEstepPlan } from "./chunked.js";
 import { fullCovParameterCount, fullWorkspace } from "./full-kernels.js";
 
-export type CovarianceType = "full" | "diag" | "spherical";
-
-/** The per-fit state of one covariance type in linear memory, and the kernels over it. */
-export interface MixtureWorkspace {
+/**
+ * The per-fit state of one covariance type in linear memory, and the kernels over it. Its
+ * E-step is a plan (one row kernel and its arguments) that chunkedWorkspace runs; EM runs on
+ * the MixtureWorkspace that chunkedWorkspace returns.
+ */
+export interface CovarianceWorkspace {
   readonly K: number;
   readonly d: number;
   /** K f64. */
   readonly weights: Region<Float64Array>;
   /** K×d f64, row-major. */
   readonly means: Region<Float64Array>;
-  /** Layout per type: diag K×d, spherical K, full K×d×d. */
+  /** Layout per type (varianceLength): diag K×d, spherical K, full K×d×d. */
   readonly variances: Region<Float64Array>;
   /** Statistics (reset first) from given responsibilities resp (n×K, row-major): the start of EM; overwrites `means` with their shift; follow with mstep. */
   statsFromResp(X: Region<Float32Array>, n: number, resp: Float64Array): void;
-  /** Fused E-step for the prepared parameters: zero, then accumulate the statistics; returns Σ_i log p(x_i). */
-  estep(X: Region<Float32Array>, n: number): number;
-  /** M-step: parameters from the statistics (regCovar added to every variance), then prepare(). The statistics are shifted by `means`: leave it as the last estep/statsFromResp left it. */
+  /** M-step: parameters from the statistics (regCovar added to every variance), then prepare(). The statistics are shifted by `means`: leave it as the last E-step/statsFromResp left it. */
   mstep(regCovar: number): void;
   /** Recompute the E-step's constants from weights/means/variances (after setting them directly). */
   prepare(): void;
   /** log π_k + log N(x_i | θ_k) for n rows of X (f32 region, n×d) → new Float64Array n×K. */
   logprob(X: Region<Float32Array>, n: number): Float64Array;
-  /** How estep splits by rows (chunked.ts): present when the E-step kernel only accumulates. */
-  readonly estepPlan?: EstepPlan;
+  /** The fused E-step for the prepared parameters: its row kernel and arguments (chunked.ts). */
+  readonly estepPlan: AnyEstepPlan;
 }
+
+/** What EM runs on (em.ts): a CovarianceWorkspace with its E-step put together by chunkedWorkspace. */
+export interface MixtureWorkspace extends Omit<CovarianceWorkspace, "estepPlan"> {
+  /** Fused E-step: the statistics of the n rows of X (reset first); returns Σ_i log p(x_i). */
+  estep(X: Region<Float32Array>, n: number): number;
+}
+
+/**
+ * One component's variance as reports and `sortByWeight` give it: spherical a number, diag the
+ * d variances, full the d×d covariance as d rows.
+ */
+export type ComponentVariance = number | number[] | number[][];
 
 /** One covariance type: its parameter count, its variance layout and its workspace. */
 export interface CovarianceEntry {
   /** Free covariance parameters (sklearn's count, for bic/aic). */
   nCovParameters(K: number, d: number): number;
-  /** Length of the `variances` array. */
+  /** Length of the flat `variances` array of K components in d dimensions. */
   varianceLength(K: number, d: number): number;
+  /** Component k's variance, cut out of the flat `variances` (length varianceLength(K, d)). */
+  componentVariance(variances: ArrayLike<number>, k: number, d: number): ComponentVariance;
+  /** The d per-feature variances (the covariance's diagonal) of a componentVariance value. */
+  featureVariances(v: ComponentVariance, d: number): number[];
+  /** What a table of per-component variances shows, as its heading (parameters.md). */
+  readonly varianceHeading: string;
   /** Allocate the per-fit buffers in the arena (freed by the caller's core.scoped). */
-  workspace(core: Core, K: number, d: number): MixtureWorkspace;
+  workspace(core: Core, K: number, d: number): CovarianceWorkspace;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -50,8 +69,7 @@ export interface CovarianceEntry {
 // writes the weighted means there first, and the M-step reads it before overwriting it with
 // μ = c + Σr(x − c)/n_k (docs/gmm.md, "Shifted statistics").
 
-function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): MixtureWorkspace {
-  const e = core.exports;
+function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): CovarianceWorkspace {
   const weights = core.f64(K);
   const means = core.f64(K * d);
   const variances = core.f64(spherical ? K : K * d);
@@ -63,77 +81,96 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): M
   // E-step: two rows × (K log-probabilities + the row promoted to f64); statsFromResp: d + K;
   // spherical M-step: K×d diagonal variances.
   const scratch = core.f64(spherical ? Math.max(K * d, 2 * (K + d)) : 2 * (K + d));
-  const resetStats = () => {
-    sumR.view().fill(0);
-    sumX.view().fill(0);
-    sumX2.view().fill(0);
+  const sizes = { d, k: K };
+  const prepared = { ...sizes, weights: weights.ptr, variances: variances.ptr, logConst: logConst.ptr, prec: prec.ptr };
+  const prepare = () => core.call(spherical ? "prepareSphericalF64" : "prepareDiagF64", prepared);
+  // means.ptr is also the statistics' shift (the M-step's `shift`, aliased with its output).
+  const mstepArgs = {
+    ...sizes, weights: weights.ptr, means: means.ptr, variances: variances.ptr,
+    sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: means.ptr,
   };
-  const prepare = () =>
-    (spherical ? e.prepareSphericalF64 : e.prepareDiagF64)(logConst.ptr, prec.ptr, weights.ptr, variances.ptr, K, d);
+  const components = { ...sizes, means: means.ptr, prec: prec.ptr, logConst: logConst.ptr };
   return {
     K, d, weights, means, variances, prepare,
-    // means.ptr is also the statistics' shift: one value for every chunk of an E-step, so the
-    // per-chunk blocks add up to the whole E-step's shifted statistics.
+    // means is the shift of every chunk of an E-step, so the per-chunk blocks add up to the
+    // whole E-step's shifted statistics.
     estepPlan: {
       kernel: "estepDiagF32",
-      args: ["stat0", "stat1", "stat2", "scratch", "x", "rows", d, K, means.ptr, prec.ptr, logConst.ptr],
-      stats: [sumR, sumX, sumX2],
+      args: components,
+      stats: { sumR, sumX, sumX2 },
       scratchLength: 2 * (K + d),
     },
     statsFromResp(X, n, resp) {
-      resetStats();
+      for (const r of [sumR, sumX, sumX2]) r.view().fill(0);
       core.scoped(() => {
         const r = core.putF64(resp);
-        e.statsFromRespF32(sumR.ptr, sumX.ptr, sumX2.ptr, means.ptr, scratch.ptr, X.ptr, r.ptr, n, d, K);
+        core.call("statsFromRespDiagF32", {
+          ...sizes, n, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: means.ptr, scratch: scratch.ptr, x: X.ptr, resp: r.ptr,
+        });
       });
     },
-    estep(X, n) {
-      resetStats();
-      return e.estepDiagF32(sumR.ptr, sumX.ptr, sumX2.ptr, scratch.ptr, X.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr);
-    },
     mstep(regCovar) {
-      if (spherical) {
-        e.mstepSphericalF64(weights.ptr, means.ptr, variances.ptr, scratch.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, means.ptr, K, d, regCovar);
-      } else {
-        e.mstepDiagF64(weights.ptr, means.ptr, variances.ptr, sumR.ptr, sumX.ptr, sumX2.ptr, means.ptr, K, d, regCovar);
-      }
+      if (spherical) core.call("mstepSphericalF64", { ...mstepArgs, scratch: scratch.ptr, regCovar });
+      else core.call("mstepDiagF64", { ...mstepArgs, regCovar });
       prepare();
     },
     logprob(X, n) {
       return core.scoped(() => {
         const out = core.f64(n * K);
-        e.logprobDiagF32(out.ptr, scratch.ptr, X.ptr, n, d, K, means.ptr, prec.ptr, logConst.ptr);
+        core.call("logprobDiagF32", { ...components, n, out: out.ptr, scratch: scratch.ptr, x: X.ptr });
         return out.view().slice();
       });
     },
   };
 }
 
-/** The covariance types available, keyed by covarianceType. */
-export const COVARIANCE_TYPES: Record<CovarianceType, CovarianceEntry> = {
-  // Algorithm 1 with full S_k: Cholesky factors, log|S_k| from their diagonal (assembly/full.ts).
-  full: {
-    nCovParameters: fullCovParameterCount,
-    varianceLength: (K, d) => K * d * d,
-    workspace: fullWorkspace,
-  },
+/** `len` values of `a` from `start`, as a plain array. */
+function slice(a: ArrayLike<number>, start: number, len: number): number[] {
+  return Array.from({ length: len }, (_, i) => a[start + i]);
+}
+
+/**
+ * The covariance types available, keyed by covarianceType, in the order the CLI lists them
+ * (the default, "diag", first).
+ */
+export const COVARIANCE_TYPES = {
   diag: {
     nCovParameters: (K, d) => K * d,
     varianceLength: (K, d) => K * d,
+    componentVariance: (v, k, d) => slice(v, k * d, d),
+    featureVariances: (v) => v as number[],
+    varianceHeading: "Variances (diagonal)",
     workspace: (core, K, d) => diagonalFamily(K, d, core, false),
   },
   spherical: {
     nCovParameters: (K) => K,
     varianceLength: (K) => K,
+    componentVariance: (v, k) => v[k],
+    featureVariances: (v, d) => Array.from({ length: d }, () => v as number),
+    varianceHeading: "Variances (one per component, spherical)",
     workspace: (core, K, d) => diagonalFamily(K, d, core, true),
   },
-};
+  // Algorithm 1 with full S_k: Cholesky factors, log|S_k| from their diagonal (assembly/full.ts).
+  full: {
+    nCovParameters: fullCovParameterCount,
+    varianceLength: (K, d) => K * d * d,
+    componentVariance: (v, k, d) => Array.from({ length: d }, (_, r) => slice(v, (k * d + r) * d, d)),
+    featureVariances: (v) => (v as number[][]).map((row, j) => row[j]),
+    varianceHeading: "Variances (diagonal of each covariance matrix; the full matrices are in parameters.json)",
+    workspace: fullWorkspace,
+  },
+} satisfies Record<string, CovarianceEntry>;
+
+/** `"diag" | "spherical" | "full"`: the keys of COVARIANCE_TYPES. */
+export type CovarianceType = keyof typeof COVARIANCE_TYPES;
+
+/** The covariance type names in the table's order (CLI choices, help text, tests). */
+export const COVARIANCE_TYPE_NAMES = Object.freeze(Object.keys(COVARIANCE_TYPES) as CovarianceType[]);
 
 /** The table entry for `type`; throws `unknown covarianceType: …` for anything else. */
 export function covarianceEntry(type: string): CovarianceEntry {
-  const entry = Object.prototype.hasOwnProperty.call(COVARIANCE_TYPES, type)
-    ? COVARIANCE_TYPES[type as CovarianceType]
-    : undefined;
-  if (!entry) throw new UserError(`unknown covarianceType: ${type}`);
-  return entry;
+  if (!Object.prototype.hasOwnProperty.call(COVARIANCE_TYPES, type)) {
+    throw new UserError(`unknown covarianceType: ${type} (expected ${COVARIANCE_TYPE_NAMES.join(", ")})`);
+  }
+  return COVARIANCE_TYPES[type as CovarianceType];
 }

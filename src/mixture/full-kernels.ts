@@ -1,29 +1,12 @@
-// Full-covariance mixture: TypeScript glue over the kernels of assembly/full.ts.
-// Node-free. The estimator (gaussian-mixture.ts) owns the EM loop; per fit it does:
-//
-//   const r = fullAlloc(core, K, d);               // inside core.scoped(...) around the fit
-//   const X = core.putF32(data);                   // f32 n×d, once per fit
-//   fullStatsFromLabels(core, r, X, n, labels);     // init: statistics of a hard assignment
-//   fullMstep(core, r, regCovar);                  //       → weights, means, covariances
-//   loop:
-//     fullPrepare(core, r);                        // Cholesky → W_k = L_k⁻¹, log|S_k|, log π_k (throws UserError)
-//     const ll = fullEstepStats(core, r, X, n);    // Σ log p(x_i) of the CURRENT parameters + statistics
-//     nll = −ll; test convergence on nll;
-//     fullMstep(core, r, regCovar);                // new parameters from the statistics
-//   after the loop: fullGetParams(r) copies the learned state out of the arena.
-//
-// As in sklearn, the ℓ returned by an E-step belongs to the parameters that E-step used; the
-// ℓ of the parameters left after the final M-step needs one more fullPrepare + fullEstepStats
-// (or the estimator stops after an E-step, as sklearn does with its final E-step).
-// The statistics are taken around the current means (shifted moments), so data with a large
-// offset loses no precision in a single pass over X (see the header of assembly/full.ts).
-//
-// fullWorkspace() packages the same calls as the MixtureWorkspace of covariance.ts, so the
-// table entry is: full: { nCovParameters: fullCovParameterCount, varianceLength: (K, d) => K * d * d,
-// workspace: fullWorkspace }.
+// Full-covariance mixture: TypeScript glue over the kernels of assembly/full.ts, one function
+// per kernel call, over the arena regions of one model (FullRegions). fullWorkspace packages
+// them as covariance.ts's CovarianceWorkspace, whose E-step plan names estepFullF32; EM runs
+// it through chunkedWorkspace (chunked.ts) and the loop in em.ts. The mathematics (Cholesky
+// factor, W = L⁻¹, log|S| from the diagonal, shifted moments, the M-step, the cost): docs/gmm.md,
+// "Full covariances". Node-free.
 import type { Core, Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
-import type { MixtureWorkspace } from "./covariance.js";
+import type { CovarianceWorkspace } from "./covariance.js";
 
 /** Arena regions (f64) of one full-covariance model: parameters, factors, statistics, scratch. */
 export interface FullRegions {
@@ -44,11 +27,11 @@ export interface FullRegions {
   /** K: Σ_i r_ik. */
   readonly sumR: Region<Float64Array>;
   /** K×d: Σ_i r_ik (x_i − c_k). */
-  readonly sumRX: Region<Float64Array>;
+  readonly sumX: Region<Float64Array>;
   /** K×d×d: Σ_i r_ik (x_i − c_k)(x_i − c_k)ᵀ (upper triangle valid). */
-  readonly sumRXX: Region<Float64Array>;
-  /** Kernel scratch: max(fullWorkLength(d, K), d×d) f64. */
-  readonly work: Region<Float64Array>;
+  readonly sumXX: Region<Float64Array>;
+  /** Kernel scratch: fullScratchLength(d, K) f64. */
+  readonly scratch: Region<Float64Array>;
 }
 
 /** Learned state of a full-covariance mixture (copies, outside the arena). */
@@ -62,7 +45,6 @@ export interface FullParams {
 export function fullAlloc(core: Core, K: number, d: number): FullRegions {
   if (!(Number.isInteger(K) && K >= 1)) throw new RangeError(`fullAlloc: K must be an integer ≥ 1, got ${K}`);
   if (!(Number.isInteger(d) && d >= 1)) throw new RangeError(`fullAlloc: d must be an integer ≥ 1, got ${d}`);
-  const workLength = Math.max(core.exports.fullWorkLength(d, K) as number, d * d);
   return {
     K,
     d,
@@ -73,9 +55,9 @@ export function fullAlloc(core: Core, K: number, d: number): FullRegions {
     logDet: core.f64(K),
     logWeights: core.f64(K),
     sumR: core.f64(K),
-    sumRX: core.f64(K * d),
-    sumRXX: core.f64(K * d * d),
-    work: core.f64(workLength),
+    sumX: core.f64(K * d),
+    sumXX: core.f64(K * d * d),
+    scratch: core.f64(core.exports.fullScratchLength(d, K)),
   };
 }
 
@@ -104,9 +86,9 @@ export function fullGetParams(r: FullRegions): FullParams {
  * Throws a UserError naming the component when S_k is not positive definite.
  */
 export function fullPrepare(core: Core, r: FullRegions): void {
-  const failed: number = core.exports.precisionCholeskyF64(
-    r.precChol.ptr, r.logDet.ptr, r.covariances.ptr, r.K, r.d, r.work.ptr,
-  );
+  const failed = core.call("precisionCholeskyF64", {
+    precChol: r.precChol.ptr, logDet: r.logDet.ptr, scratch: r.scratch.ptr, covariances: r.covariances.ptr, d: r.d, k: r.K,
+  });
   if (failed >= 0) throw choleskyError(failed);
   const w = r.weights.view();
   const lw = r.logWeights.view();
@@ -123,20 +105,6 @@ export function choleskyError(k: number): UserError {
 }
 
 /**
- * E-step over X (f32 n×d region): zeroes and fills sumR/sumRX/sumRXX (around the current
- * means) and returns Σ_i log p(x_i) under the current parameters. Call fullPrepare first.
- */
-export function fullEstepStats(core: Core, r: FullRegions, X: Region<Float32Array>, n: number): number {
-  checkRows(X, n, r.d);
-  zeroStats(r);
-  return core.exports.estepFullF32(
-    r.sumR.ptr, r.sumRX.ptr, r.sumRXX.ptr,
-    X.ptr, n, r.d,
-    r.means.ptr, r.precChol.ptr, r.logDet.ptr, r.logWeights.ptr, r.K, r.work.ptr,
-  );
-}
-
-/**
  * Statistics of given responsibilities resp (n×K row-major, rows sum to 1): writes the
  * weighted means into r.means (the shift) and the shifted statistics; follow with fullMstep.
  */
@@ -146,9 +114,10 @@ export function fullStatsFromResp(core: Core, r: FullRegions, X: Region<Float32A
   core.scoped(() => {
     const R = core.putF64(resp);
     zeroStats(r);
-    core.exports.statsFullRespF32(
-      r.sumR.ptr, r.sumRX.ptr, r.sumRXX.ptr, r.means.ptr, X.ptr, n, r.d, R.ptr, r.K, r.work.ptr,
-    );
+    core.call("statsFromRespFullF32", {
+      sumR: r.sumR.ptr, sumX: r.sumX.ptr, sumXX: r.sumXX.ptr, shift: r.means.ptr, scratch: r.scratch.ptr,
+      x: X.ptr, resp: R.ptr, n, d: r.d, k: r.K,
+    });
   });
 }
 
@@ -168,15 +137,15 @@ export function fullStatsFromLabels(core: Core, r: FullRegions, X: Region<Float3
 
 /**
  * M-step: weights, means and covariances (+ regCovar on the diagonal) from the statistics
- * of the last fullEstepStats / fullStatsFrom*; the means they were shifted by are overwritten.
+ * of the last E-step or fullStatsFrom*; the means they were shifted by are overwritten.
  */
 export function fullMstep(core: Core, r: FullRegions, regCovar: number): void {
   if (!(regCovar >= 0)) throw new RangeError(`regCovar must be ≥ 0, got ${regCovar}`);
-  core.exports.mstepFullF64(
-    r.weights.ptr, r.means.ptr, r.covariances.ptr,
-    r.sumR.ptr, r.sumRX.ptr, r.sumRXX.ptr, r.means.ptr,
-    r.K, r.d, regCovar,
-  );
+  core.call("mstepFullF64", {
+    weights: r.weights.ptr, means: r.means.ptr, covariances: r.covariances.ptr,
+    sumR: r.sumR.ptr, sumX: r.sumX.ptr, sumXX: r.sumXX.ptr, shift: r.means.ptr,
+    d: r.d, k: r.K, regCovar,
+  });
 }
 
 /** log π_k + log N(x_i | μ_k, S_k) for X (f32 n×d region) → new Float64Array n×K. Call fullPrepare first. */
@@ -184,9 +153,7 @@ export function fullLogProb(core: Core, r: FullRegions, X: Region<Float32Array>,
   checkRows(X, n, r.d);
   return core.scoped(() => {
     const out = core.f64(n * r.K);
-    core.exports.logprobFullF32(
-      out.ptr, X.ptr, n, r.d, r.means.ptr, r.precChol.ptr, r.logDet.ptr, r.logWeights.ptr, r.K, r.work.ptr,
-    );
+    core.call("logprobFullF32", { ...components(r), out: out.ptr, scratch: r.scratch.ptr, x: X.ptr, n });
     return out.view().slice();
   });
 }
@@ -196,26 +163,34 @@ export function fullCovParameterCount(K: number, d: number): number {
   return (K * d * (d + 1)) / 2;
 }
 
+/** The prepared parameters as the E-step and logprob kernels take them. */
+function components(r: FullRegions) {
+  return {
+    means: r.means.ptr, precChol: r.precChol.ptr, logDet: r.logDet.ptr, logWeights: r.logWeights.ptr, d: r.d, k: r.K,
+  };
+}
+
 /**
- * The full-covariance MixtureWorkspace (covariance.ts's contract) over fullAlloc's regions:
- * `variances` is the K×d×d covariance region; mstep and prepare throw the Cholesky UserError.
+ * The full-covariance CovarianceWorkspace (covariance.ts's contract) over the regions `r`
+ * (default: new ones): `variances` is the K×d×d covariance region; mstep and prepare throw the
+ * Cholesky UserError.
  */
-export function fullWorkspace(core: Core, K: number, d: number): MixtureWorkspace {
-  const r = fullAlloc(core, K, d);
+export function fullWorkspace(core: Core, K: number, d: number, r: FullRegions = fullAlloc(core, K, d)): CovarianceWorkspace {
+  if (r.K !== K || r.d !== d) throw new RangeError(`fullWorkspace: regions of K=${r.K}, d=${r.d} for K=${K}, d=${d}`);
   return {
     K,
     d,
     weights: r.weights,
     means: r.means,
     variances: r.covariances,
+    // The E-step centres on the means: they are the statistics' shift for every chunk.
     estepPlan: {
       kernel: "estepFullF32",
-      args: ["stat0", "stat1", "stat2", "x", "rows", d, r.means.ptr, r.precChol.ptr, r.logDet.ptr, r.logWeights.ptr, K, "scratch"],
-      stats: [r.sumR, r.sumRX, r.sumRXX],
-      scratchLength: r.work.length,
+      args: components(r),
+      stats: { sumR: r.sumR, sumX: r.sumX, sumXX: r.sumXX },
+      scratchLength: r.scratch.length,
     },
     statsFromResp: (X, n, resp) => fullStatsFromResp(core, r, X, n, resp),
-    estep: (X, n) => fullEstepStats(core, r, X, n),
     mstep(regCovar) {
       fullMstep(core, r, regCovar);
       fullPrepare(core, r);
@@ -227,8 +202,8 @@ export function fullWorkspace(core: Core, K: number, d: number): MixtureWorkspac
 
 function zeroStats(r: FullRegions): void {
   r.sumR.view().fill(0);
-  r.sumRX.view().fill(0);
-  r.sumRXX.view().fill(0);
+  r.sumX.view().fill(0);
+  r.sumXX.view().fill(0);
 }
 
 function checkRows(X: Region<Float32Array>, n: number, d: number): void {

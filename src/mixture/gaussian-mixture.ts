@@ -6,31 +6,46 @@ import { getCore, type Core, type Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { chunkedWorkspace, type ChunkRunner } from "./chunked.js";
-import { covarianceEntry, type CovarianceType, type MixtureWorkspace } from "./covariance.js";
+import { covarianceEntry, type ComponentVariance, type CovarianceType, type CovarianceWorkspace } from "./covariance.js";
 import { runEm } from "./em.js";
 import { initialResponsibilities, isRandomInit, type InitMethod, type InitSpec } from "./init.js";
 import { checkFits } from "../core/wasm.js";
 import type { CovarianceEntry } from "./covariance.js";
 
-export type { CovarianceType } from "./covariance.js";
+export type { ComponentVariance, CovarianceType } from "./covariance.js";
 export type { InitMethod, InitSpec } from "./init.js";
+
+/**
+ * The estimator's defaults, once: the CLI, the experiments, the report and the benches import
+ * them instead of repeating the numbers. `nInit(init)` is the restart rule: several starts
+ * for a random init, one for explicit labels or means (nothing random to restart).
+ */
+export const GMM_DEFAULTS = Object.freeze({
+  covarianceType: "diag" as CovarianceType,
+  maxIter: 500,
+  tol: 1e-5,
+  regCovar: 1e-6,
+  init: "kmeans++" as InitMethod,
+  nInit: (init: InitSpec): number => (isRandomInit(init) ? 5 : 1),
+  seed: 0,
+});
 
 export interface GaussianMixtureOptions {
   /** K ≥ 1 components. */
   nComponents: number;
-  /** Default "diag". */
+  /** Default GMM_DEFAULTS.covarianceType ("diag"). */
   covarianceType?: CovarianceType;
-  /** Default 500. */
+  /** Default GMM_DEFAULTS.maxIter (500). */
   maxIter?: number;
-  /** Default 1e-5; stop when |ℓt − ℓt−1| ≤ tol·|ℓt|; 0 runs exactly maxIter iterations. */
+  /** Default GMM_DEFAULTS.tol (1e-5); stop when |ℓt − ℓt−1| ≤ tol·|ℓt|; 0 runs exactly maxIter iterations. */
   tol?: number;
-  /** Default 1e-6, added to every variance (sklearn's reg_covar). */
+  /** Default GMM_DEFAULTS.regCovar (1e-6), added to every variance (sklearn's reg_covar). */
   regCovar?: number;
-  /** Default "kmeans++". */
+  /** Default GMM_DEFAULTS.init ("kmeans++"). */
   init?: InitSpec;
-  /** Restarts, best final ℓ kept; default 5 for random starts, 1 for explicit labels/means. */
+  /** Restarts, best final ℓ kept; default GMM_DEFAULTS.nInit(init): 5 for random starts, 1 for explicit labels/means. */
   nInit?: number;
-  /** Default 0; the same seed gives bit-identical results. */
+  /** Default GMM_DEFAULTS.seed (0); the same seed gives bit-identical results. */
   seed?: number;
   /** Default getCore() (or the pool's core). */
   core?: Core;
@@ -68,7 +83,7 @@ export class GaussianMixture {
   }
 
   get covarianceType(): CovarianceType {
-    return this.options.covarianceType ?? "diag";
+    return this.options.covarianceType ?? GMM_DEFAULTS.covarianceType;
   }
 
   /** Alias of nFeatures (the shape sortByWeight reads). */
@@ -99,8 +114,7 @@ export class GaussianMixture {
       const Xr = inArena(X, core) ? X.region : core.putF32(X.data);
       // The E-step always runs in fixed row chunks (chunked.ts), with or without a pool, so the
       // thread count never changes a bit of the fit.
-      const base = entry.workspace(core, K, d);
-      const ws = base.estepPlan ? chunkedWorkspace(base, core, { maxRows: n, runner: pool }) : base;
+      const ws = chunkedWorkspace(entry.workspace(core, K, d), core, { maxRows: n, runner: pool });
       for (let r = 0; r < o.nInit; r++) {
         const resp = initialResponsibilities(o.init, core, Xr, n, d, K, rng);
         ws.statsFromResp(Xr, n, resp);
@@ -260,7 +274,7 @@ export class GaussianMixture {
     });
   }
 
-  private loadWorkspace(core: Core): MixtureWorkspace {
+  private loadWorkspace(core: Core): CovarianceWorkspace {
     const ws = covarianceEntry(this.covarianceType).workspace(core, this.weights.length, this.nFeatures);
     setRegion(ws.weights, this.weights);
     setRegion(ws.means, this.means);
@@ -303,16 +317,17 @@ function logSumExp(v: Float64Array): number {
 type Resolved = Required<Omit<GaussianMixtureOptions, "core" | "pool" | "onIteration">> & Pick<GaussianMixtureOptions, "onIteration">;
 
 function resolveOptions(o: GaussianMixtureOptions): Resolved {
-  const init: InitSpec = o.init ?? ("kmeans++" as InitMethod);
+  const D = GMM_DEFAULTS;
+  const init: InitSpec = o.init ?? D.init;
   const r: Resolved = {
     nComponents: o.nComponents,
-    covarianceType: o.covarianceType ?? "diag",
-    maxIter: o.maxIter ?? 500,
-    tol: o.tol ?? 1e-5,
-    regCovar: o.regCovar ?? 1e-6,
+    covarianceType: o.covarianceType ?? D.covarianceType,
+    maxIter: o.maxIter ?? D.maxIter,
+    tol: o.tol ?? D.tol,
+    regCovar: o.regCovar ?? D.regCovar,
     init,
-    nInit: o.nInit ?? (isRandomInit(init) ? 5 : 1),
-    seed: o.seed ?? 0,
+    nInit: o.nInit ?? D.nInit(init),
+    seed: o.seed ?? D.seed,
     onIteration: o.onIteration,
   };
   if (!Number.isInteger(r.nComponents) || r.nComponents < 1) throw new UserError(`nComponents must be an integer ≥ 1, got ${r.nComponents}`);
@@ -355,25 +370,24 @@ function checkDataLength(X: Matrix): void {
   }
 }
 
-/** Components reordered by increasing weight (the homework's report order). */
+/**
+ * Components reordered by increasing weight, ties by index (the homework's report order), as
+ * plain arrays; each variance in the covariance type's per-component shape (ComponentVariance).
+ */
 export function sortByWeight(m: {
   weights: ArrayLike<number>;
   means: ArrayLike<number>;
   variances: ArrayLike<number>;
   covarianceType: CovarianceType;
   d: number;
-}): { weights: number[]; means: number[][]; variances: number[][] | number[] | number[][][] } {
+}): { weights: number[]; means: number[][]; variances: ComponentVariance[] } {
+  const entry = covarianceEntry(m.covarianceType);
   const K = m.weights.length;
   const d = m.d;
   const order = Array.from({ length: K }, (_, k) => k).sort((a, b) => m.weights[a] - m.weights[b] || a - b);
-  const slice = (a: ArrayLike<number>, start: number, len: number) => Array.from({ length: len }, (_, i) => a[start + i]);
-  const weights = order.map((k) => m.weights[k]);
-  const means = order.map((k) => slice(m.means, k * d, d));
-  let variances: number[][] | number[] | number[][][];
-  if (m.covarianceType === "spherical") variances = order.map((k) => m.variances[k]);
-  else if (m.covarianceType === "diag") variances = order.map((k) => slice(m.variances, k * d, d));
-  else if (m.covarianceType === "full") {
-    variances = order.map((k) => Array.from({ length: d }, (_, r) => slice(m.variances, (k * d + r) * d, d)));
-  } else throw new Error(`unknown covarianceType: ${m.covarianceType}`);
-  return { weights, means, variances };
+  return {
+    weights: order.map((k) => m.weights[k]),
+    means: order.map((k) => Array.from({ length: d }, (_, j) => m.means[k * d + j])),
+    variances: order.map((k) => entry.componentVariance(m.variances, k, d)),
+  };
 }

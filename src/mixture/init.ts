@@ -88,7 +88,9 @@ function negHalfSqDist(core: Core, X: Region<Float32Array>, n: number, d: number
     zero.view().fill(0);
     const out = core.f64(n * m);
     const scratch = core.f64(2 * d);
-    core.exports.logprobDiagF32(out.ptr, scratch.ptr, X.ptr, n, d, m, c.ptr, prec.ptr, zero.ptr);
+    core.call("logprobDiagF32", {
+      out: out.ptr, scratch: scratch.ptr, x: X.ptr, means: c.ptr, prec: prec.ptr, logConst: zero.ptr, n, d, k: m,
+    });
     return out.view().slice();
   });
 }
