@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
   Builder, Graph, TrainStep, adam, bceWithLogits, gradients, initLinear, linear, linearParams, loopSteps, meanAll, problems, relu,
-  runGraph, serialize, sessionFor, sumRows, wholeSection,
+  runGraph, serialize, sessionFor, sumRows,
 } from "../src/onnx/index.js";
 import { Rng } from "../src/util/rng.js";
 
@@ -70,7 +70,7 @@ test("loop: names are unique across the model; a body that reads an unknown tens
 // ---------------------------------------------------------------- loopSteps
 
 /** A two-layer classifier's training step: per-step x, t; a shared class weight; Adam state carried. */
-function mlpStep(dtype: "float32" | "float64", blockElems?: number) {
+function mlpStep(dtype: "float32" | "float64") {
   const b = new Builder("mlp-step");
   const x = b.input("x", dtype, ["batch", 5]);
   const t = b.input("t", dtype, ["batch", 3]);
@@ -80,7 +80,7 @@ function mlpStep(dtype: "float32" | "float64", blockElems?: number) {
   const logits = linear(b, relu(b, linear(b, x, l1)), l2);
   const loss = meanAll(b, sumRows(b, b.mul(bceWithLogits(b, logits, t), w)), "loss");
   b.output(loss);
-  const section = adam(b, gradients(b, loss, [l1.W, l1.b, l2.W, l2.b]), { lr: 0.05, blockElems });
+  const section = adam(b, gradients(b, loss, [l1.W, l1.b, l2.W, l2.b]), { lr: 0.05 });
   return { graph: b.graph, section, layers: [l1, l2] };
 }
 
@@ -125,35 +125,6 @@ for (const dtype of ["float64", "float32"] as const) {
     }
   });
 }
-
-test("blocked Adam in a loop: whole tensors outside, blocks inside, the same bits as whole-tensor single steps", async () => {
-  const step = mlpStep("float32");
-  const blocked = mlpStep("float32", 12); // fc1.W [5,8] → rows 1,1,1,1,1; fc2.W [8,3] → rows 4,4
-  assert.equal(blocked.section.blocks.get("fc1.W"), ["fc1.W#0", "fc1.W#1", "fc1.W#2", "fc1.W#3", "fc1.W#4"]);
-  assert.equal(blocked.section.blocks.get("m.fc2.W.new"), ["m.fc2.W#0.new", "m.fc2.W#1.new"]);
-  assert.ok(!blocked.section.blocks.has("fc1.b"), "8 elements: not blocked");
-  assert.equal(blocked.graph.typeOf("fc2.W#1").shape, [4, 3]);
-  const outer = wholeSection(blocked.section);
-  assert.equal(outer.outputs, step.section.outputs);
-  assert.equal(outer.stateInputs, step.section.stateInputs);
-  const chunk = loopSteps(blocked.graph, { carried: blocked.section.next, shared: ["w"], blocks: blocked.section.blocks });
-  assert.equal(chunk.inputs, step.graph.inputs);
-  assert.equal(chunk.outputs, step.graph.outputs);
-  assert.equal(chunk.typeOf("m.fc2.W").shape, [8, 3]);
-
-  const rng = new Rng(5);
-  const k = 4, n = 3;
-  const X = Float32Array.from({ length: k * n * 5 }, () => rng.normal());
-  const T = Float32Array.from({ length: k * n * 3 }, () => (rng.uniform() < 0.5 ? 0 : 1));
-  const W = Float32Array.of(1, 2, 0.5);
-  const params = Object.assign({}, ...step.layers.map((l) => initLinear(rng, l)));
-  const copy = () => Object.fromEntries(Object.entries(params).map(([p, v]) => [p, (v as Float32Array).slice()]));
-  const single = new TrainStep(await sessionFor(step.graph, { threads: 2 }), step.graph, step.section, { params: copy() });
-  for (let i = 0; i < k; i++) await single.run({ x: X.subarray(i * n * 5, (i + 1) * n * 5), t: T.subarray(i * n * 3, (i + 1) * n * 3), w: W });
-  const looped = new TrainStep(await sessionFor(chunk, { threads: 2 }), chunk, outer, { params: copy() });
-  await looped.run({ x: X, t: T, w: W }, { steps: k, batch: n });
-  for (const [name, v] of single.state) assert.equal(Array.from(looped.param(name)), Array.from(v as Float32Array), name);
-});
 
 test("loopSteps: a chunk with a short batch runs in the same session (symbolic batch)", async () => {
   const step = mlpStep("float32");

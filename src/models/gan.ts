@@ -7,7 +7,7 @@
 // Math and graph diagrams: docs/gan.md.
 
 import {
-  AdamSection, Builder, Dim, DimValues, Graph, LinearParams, adam, bceWithLogits, gradients, loopSteps, updatedParam, wholeSection,
+  AdamSection, Builder, Dim, DimValues, Graph, LinearParams, adam, bceWithLogits, gradients, loopSteps,
 } from "../onnx/index.js";
 import type { MaskRng } from "../train/dropout.js";
 import { torchLinearInit } from "../train/init.js";
@@ -55,12 +55,7 @@ export function stepMasks(rng: MaskRng, rows: number, p: number, out?: Record<st
 export interface GanGraphOptions {
   /** Dropout after each of D's hidden layers (masks are inputs, see D_MASKS); 0 = none. */
   dropout?: number;
-  /** Adam in blocks of about this many elements (AdamOptions.blockElems); default whole tensors. */
-  blockElems?: number;
 }
-
-/** Adam's block size in the chunk graph (docs/gan.md, "Speed"): the update of a block runs in cache. */
-export const GAN_ADAM_BLOCK = 65536;
 
 /** Adam settings of both optimisers (the assignment: lr 2e-4, β₁ 0.5, β₂ 0.999). */
 export interface GanOptim {
@@ -218,27 +213,24 @@ export function ganStepGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions 
   // mean over 2n rows of the elementwise BCE, ×2 = mean over real + mean over fake (equal counts)
   const lossD = b.mul(b.reduceMean(bceWithLogits(b, logits, t), undefined, false), b.scalar(2, "float32"), "d.loss");
   b.output(lossD);
-  const blockElems = opts.blockElems;
-  const dSec = adam(b, gradients(b, lossD, D.flatMap((l) => [l.W, l.b])), { ...optim, prefix: "D.", blockElems });
-  const D1 = D.map((l) => ({ ...l, W: updatedParam(b, dSec, l.W), b: updatedParam(b, dSec, l.b) }));
+  const dSec = adam(b, gradients(b, lossD, D.flatMap((l) => [l.W, l.b])), { ...optim, prefix: "D." });
+  const updated = new Map(dSec.slots.map((s) => [s.param, s.paramNew]));
+  const D1 = D.map((l) => ({ ...l, W: updated.get(l.W)!, b: updated.get(l.b)! }));
   const lossG = meanBce(b, discriminatorForward(b, fake, D1, gMasks), 1, "g.loss");
   b.output(lossG);
-  const gSec = adam(b, gradients(b, lossG, G.flatMap((l) => [l.W, l.b]), { stop: D1.flatMap((l) => [l.W, l.b]) }), { ...optim, prefix: "G.", blockElems });
+  const gSec = adam(b, gradients(b, lossG, G.flatMap((l) => [l.W, l.b]), { stop: [...updated.values()] }), { ...optim, prefix: "G." });
   return { graph: b.graph, sections: [dSec, gSec] };
 }
 
 /**
  * The training step as a chunk graph (loopSteps): `x` [steps,n,784], `z` [steps,n,100] and the
  * masks [steps,·,·] stacked, `t` [2n,1] shared by all steps; `d.loss` and `g.loss` [steps]; both
- * networks' state after the last step. Inside, Adam runs in blocks of GAN_ADAM_BLOCK elements (the
- * same bits as whole tensors); outside, the names and sections are those of `ganStepGraph`.
+ * networks' state after the last step. Same names and sections as `ganStepGraph`.
  */
 export function ganChunkGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions = {}): GanStepGraph {
-  const step = ganStepGraph(optim, { blockElems: GAN_ADAM_BLOCK, ...opts });
-  const [d, g] = step.sections;
-  const carried = new Map([...d.next, ...g.next]);
-  const graph = loopSteps(step.graph, { carried, shared: ["t"], blocks: new Map([...d.blocks, ...g.blocks]) });
-  return { graph, sections: [wholeSection(d), wholeSection(g)] };
+  const step = ganStepGraph(optim, opts);
+  const carried = new Map([...step.sections[0].next, ...step.sections[1].next]);
+  return { graph: loopSteps(step.graph, { carried, shared: ["t"] }), sections: step.sections };
 }
 
 /**

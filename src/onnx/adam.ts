@@ -16,12 +16,6 @@ export interface AdamOptions {
   prefix?: string;
   /** Mark the new state as graph outputs (default true). */
   markOutputs?: boolean;
-  /**
-   * Update parameters larger than this many elements in blocks of about this size (row blocks of a
-   * graph input; its state is then held per block: `p#i`, `m.p#i`, `v.p#i`), so that the ten
-   * passes of a block run in cache. Default: whole tensors. See docs/onnx-engine.md, "Blocked Adam".
-   */
-  blockElems?: number;
 }
 
 /** Tensor names of one parameter's Adam slot. */
@@ -47,16 +41,11 @@ export interface AdamSection {
   outputs: string[];
   /** Each output → the input it replaces on the next step (e.g. `m.W.new` → `m.W`). */
   next: Map<string, string>;
-  /**
-   * Parameters updated in blocks (`blockElems`): each whole name (`p`, `m.p`, `v.p`, `p.new`,
-   * `m.p.new`, `v.p.new`) → its block tensors in order along axis 0. Empty otherwise.
-   */
-  blocks: Map<string, string[]>;
 }
 
 /** Appends one Adam update of every parameter in `grads` (param → gradient tensor). */
 export function adam(b: Builder, grads: Map<string, string>, opts: AdamOptions = {}): AdamSection {
-  const { lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, prefix = "", markOutputs = true, blockElems = Infinity } = opts;
+  const { lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, prefix = "", markOutputs = true } = opts;
   const params = [...grads.keys()];
   if (params.length === 0) throw new Error("adam: no parameters");
   const dtype = b.dtype(params[0]);
@@ -69,7 +58,6 @@ export function adam(b: Builder, grads: Map<string, string>, opts: AdamOptions =
   const lrName = lr === "input" ? b.input(`${prefix}lr`, dtype, []) : b.initializer(`${prefix}lr`, dtype, [], [lr]);
   if (lr === "input") stateInputs.push(lrName);
   const slots: AdamSlot[] = [];
-  const blocks = new Map<string, string[]>();
   const stepNew = b.withScope(`${prefix}adam`, () => {
     // scalar part, once per step: t = step + 1 and, for the scaled moments m̃ = m/(1 − β1),
     // ṽ = v/(1 − β2): lr·m̂ = c1·m̃ with c1 = lr(1 − β1)/(1 − β1ᵗ), v̂ = c2·ṽ with
@@ -80,32 +68,20 @@ export function adam(b: Builder, grads: Map<string, string>, opts: AdamOptions =
     const c2 = b.div(s(1 - beta2), b.sub(s(1), b.pow(s(beta2), t)));
     const kk = b.div(c2, b.mul(c1, c1));
     const e = b.div(s(eps), c1);
-    for (const whole of params) {
-      const sizes = blockSizes(b, whole, blockElems);
-      const ps = sizes ? b.partition(whole, sizes, 0) : [whole];
-      const gs = sizes ? b.withScope(whole, () => b.split(grads.get(whole)!, sizes, 0)) : [grads.get(whole)!];
-      ps.forEach((p, i) => {
-        const type = b.typeOf(p);
-        const m = b.input(`m.${p}`, type.dtype, type.shape);
-        const v = b.input(`v.${p}`, type.dtype, type.shape);
-        stateInputs.push(m, v);
-        const g = gs[i];
-        b.withScope(p, () => {
-          // m̃' = β1·m̃ + g and ṽ' = β2·ṽ + g²: Adam's EMAs divided by (1 − β1) and (1 − β2)
-          const mNew = b.add(b.mul(m, s(beta1)), g, `m.${p}.new`);
-          const vNew = b.add(b.mul(v, s(beta2)), b.mul(g, g), `v.${p}.new`);
-          const denom = b.add(b.sqrt(b.mul(vNew, kk)), e);
-          const pNew = b.sub(p, b.div(mNew, denom), `${p}.new`);
-          slots.push({ param: p, grad: g, m, v, paramNew: pNew, mNew, vNew });
-        });
+    for (const p of params) {
+      const type = b.typeOf(p);
+      const m = b.input(`m.${p}`, type.dtype, type.shape);
+      const v = b.input(`v.${p}`, type.dtype, type.shape);
+      stateInputs.push(m, v);
+      const g = grads.get(p)!;
+      b.withScope(p, () => {
+        // m̃' = β1·m̃ + g and ṽ' = β2·ṽ + g²: Adam's EMAs divided by (1 − β1) and (1 − β2)
+        const mNew = b.add(b.mul(m, s(beta1)), g, `m.${p}.new`);
+        const vNew = b.add(b.mul(v, s(beta2)), b.mul(g, g), `v.${p}.new`);
+        const denom = b.add(b.sqrt(b.mul(vNew, kk)), e);
+        const pNew = b.sub(p, b.div(mNew, denom), `${p}.new`);
+        slots.push({ param: p, grad: g, m, v, paramNew: pNew, mNew, vNew });
       });
-      if (sizes) {
-        const mine = slots.slice(-ps.length);
-        for (const [key, pick] of [["", (sl: AdamSlot) => sl.param], ["m.", (sl: AdamSlot) => sl.m], ["v.", (sl: AdamSlot) => sl.v]] as const) {
-          blocks.set(`${key}${whole}`, mine.map(pick));
-        }
-        blocks.set(`${whole}.new`, mine.map((sl) => sl.paramNew)).set(`m.${whole}.new`, mine.map((sl) => sl.mNew)).set(`v.${whole}.new`, mine.map((sl) => sl.vNew));
-      }
     }
     return t;
   });
@@ -114,46 +90,5 @@ export function adam(b: Builder, grads: Map<string, string>, opts: AdamOptions =
   if (markOutputs) b.output(...outputs);
   const next = new Map<string, string>([[stepNew, step]]);
   for (const sl of slots) next.set(sl.paramNew, sl.param).set(sl.mNew, sl.m).set(sl.vNew, sl.v);
-  return { lr: lrName, step, stepNew, slots, stateInputs, outputs, next, blocks };
-}
-
-/** Row-block sizes for a parameter of more than `blockElems` elements (a static graph input), or undefined. */
-function blockSizes(b: Builder, p: string, blockElems: number): number[] | undefined {
-  const shape = b.shape(p);
-  if (!b.graph.inputs.includes(p) || shape.length === 0 || shape.some((d) => typeof d !== "number")) return undefined;
-  const n = (shape as number[]).reduce((x, y) => x * y, 1);
-  if (!(n > blockElems)) return undefined;
-  const rows = shape[0] as number;
-  const per = Math.max(1, Math.floor(blockElems / (n / rows)));
-  const sizes: number[] = [];
-  for (let r = 0; r < rows; r += per) sizes.push(Math.min(per, rows - r));
-  return sizes.length > 1 ? sizes : undefined;
-}
-
-/** The whole updated value of parameter `p` of `section` (a Concat of its blocks when it is blocked). */
-export function updatedParam(b: Builder, section: AdamSection, p: string): string {
-  const parts = section.blocks.get(`${p}.new`);
-  if (parts) return b.concat(parts, 0);
-  const slot = section.slots.find((s) => s.param === p);
-  if (!slot) throw new Error(`updatedParam: '${p}' is not a parameter of this Adam section`);
-  return slot.paramNew;
-}
-
-/**
- * The section as seen from outside a loop graph that reassembles its blocks (`loopSteps` with
- * `blocks`): one slot per whole parameter, with whole names. The section itself when unblocked.
- */
-export function wholeSection(section: AdamSection): AdamSection {
-  if (section.blocks.size === 0) return section;
-  const slots: AdamSlot[] = [];
-  for (const sl of section.slots) {
-    const whole = sl.param.replace(/#\d+$/, "");
-    if (whole !== sl.param && slots.some((s) => s.param === whole)) continue;
-    slots.push(whole === sl.param ? sl : { param: whole, grad: "", m: `m.${whole}`, v: `v.${whole}`, paramNew: `${whole}.new`, mNew: `m.${whole}.new`, vNew: `v.${whole}.new` });
-  }
-  const stateInputs = [section.step, ...section.stateInputs.filter((i) => i === section.lr), ...slots.flatMap((sl) => [sl.m, sl.v])];
-  const outputs = [...slots.flatMap((sl) => [sl.paramNew, sl.mNew, sl.vNew]), section.stepNew];
-  const next = new Map<string, string>([[section.stepNew, section.step]]);
-  for (const sl of slots) next.set(sl.paramNew, sl.param).set(sl.mNew, sl.m).set(sl.vNew, sl.v);
-  return { ...section, slots, stateInputs, outputs, next, blocks: new Map() };
+  return { lr: lrName, step, stepNew, slots, stateInputs, outputs, next };
 }

@@ -298,27 +298,6 @@ export class Builder {
   /** Slices of x along `axis` picked by int64 `indices` (a scalar index drops the axis). */
   gather(x: string, indices: string, axis = 0, name?: string): string { return this.op("Gather", [x, indices], { axis }, name); }
 
-  /**
-   * Replaces the graph input `x` by inputs `x#0`, `x#1`, … (consecutive blocks of `sizes` along
-   * `axis`) and a Concat node, placed first, that rebuilds `x` for every node that reads it.
-   * Returns the block names.
-   */
-  partition(x: string, sizes: number[], axis = 0): string[] {
-    const g = this.graph;
-    const at = g.inputs.indexOf(x);
-    if (at < 0) throw new Error(`partition: '${x}' is not a graph input`);
-    const t = g.typeOf(x);
-    if (t.shape[axis] !== sizes.reduce((p, q) => p + q, 0)) throw new Error(`partition: sizes [${sizes}] do not add up to dim ${axis} of '${x}' ${shapeStr(t.shape)}`);
-    const parts = sizes.map((_, i) => `${x}#${i}`);
-    for (const p of parts) this.claim(p);
-    parts.forEach((p, i) => g.types.set(p, { dtype: t.dtype, shape: t.shape.map((d, k) => (k === axis ? sizes[i] : d)) }));
-    g.inputs.splice(at, 1, ...parts);
-    const node: Node = { name: g.fresh(`${x}:Concat`), opType: "Concat", inputs: parts, outputs: [x], attrs: { axis }, ints: ["axis"] };
-    g.nodeNames.add(node.name);
-    g.nodes.unshift(node);
-    return parts;
-  }
-
   // ------------------------------------------------------------ control flow
 
   /**

@@ -4,7 +4,7 @@
 // Design and measurements: docs/onnx-engine.md ("Chunks of steps").
 
 import { Builder } from "./builder.js";
-import { Dim, Graph } from "./ir.js";
+import { Graph } from "./ir.js";
 
 /** How the inputs of a step graph are fed when it runs as a loop. */
 export interface LoopStepsOptions {
@@ -14,12 +14,6 @@ export interface LoopStepsOptions {
   shared?: string[];
   /** Name of the new first axis of the per-step inputs and outputs (default "steps"). */
   stepsDim?: string;
-  /**
-   * Carried tensors that the step holds in blocks along axis 0 (`AdamSection.blocks`): whole name →
-   * block names. The chunk graph takes and gives the whole tensor (split before the loop, joined
-   * after it), so its interface is the unblocked one.
-   */
-  blocks?: Map<string, string[]>;
 }
 
 /**
@@ -30,7 +24,7 @@ export interface LoopStepsOptions {
  * The trip count is the per-step inputs' first dim (Shape of the first one).
  */
 export function loopSteps(step: Graph, opts: LoopStepsOptions): Graph {
-  const { carried, shared = [], stepsDim = "steps", blocks = new Map<string, string[]>() } = opts;
+  const { carried, shared = [], stepsDim = "steps" } = opts;
   const stateIns = new Set(carried.values());
   for (const [o, i] of carried) {
     if (!step.outputs.includes(o)) throw new Error(`loopSteps: carried output '${o}' is not an output of '${step.name}'`);
@@ -40,44 +34,22 @@ export function loopSteps(step: Graph, opts: LoopStepsOptions): Graph {
   const perStep = step.inputs.filter((i) => !stateIns.has(i) && !shared.includes(i));
   if (perStep.length === 0) throw new Error(`loopSteps: '${step.name}' has no per-step input to count the steps by`);
 
-  // a block tensor → its whole tensor; the whole tensors in the step's input and output order
-  const wholeOf = new Map<string, string>();
-  for (const [whole, parts] of blocks) for (const p of parts) wholeOf.set(p, whole);
-  const interfaceOf = (names: string[]) => [...new Set(names.map((n) => wholeOf.get(n) ?? n))];
-
   const b = new Builder(`${step.name}-loop`);
-  for (const i of interfaceOf(step.inputs)) {
-    const parts = blocks.get(i);
-    if (parts) b.input(i, step.typeOf(parts[0]).dtype, joinedShape(step, parts));
-    else b.input(i, step.typeOf(i).dtype, perStep.includes(i) ? [stepsDim, ...step.typeOf(i).shape] : step.typeOf(i).shape);
-  }
-  const split = new Map<string, string>();
-  for (const i of interfaceOf(step.inputs)) {
-    const parts = blocks.get(i);
-    if (parts) b.withScope("loop", () => b.split(i, parts.map((p) => step.typeOf(p).shape[0] as number), 0)).forEach((t, k) => split.set(parts[k], t));
+  for (const i of step.inputs) {
+    const t = step.typeOf(i);
+    b.input(i, t.dtype, perStep.includes(i) ? [stepsDim, ...t.shape] : t.shape);
   }
   const trips = b.op("Shape", [perStep[0]], { start: 0, end: 1 }, "loop.trips");
   const outs = [...carried.keys()];
   const scans = step.outputs.filter((o) => !carried.has(o));
-  const res = b.loop(trips, outs.map((o) => split.get(carried.get(o)!) ?? carried.get(o)!), (lb, iteration, cur) => {
+  b.loop(trips, outs.map((o) => carried.get(o)!), (lb, iteration, cur) => {
     const feeds: Record<string, string> = {};
     outs.forEach((o, k) => (feeds[carried.get(o)!] = cur[k]));
     for (const s of shared) feeds[s] = s;
     for (const p of perStep) feeds[p] = lb.withScope("step", () => lb.gather(p, iteration, 0));
     const got = lb.withScope("step", () => lb.inline(step, feeds));
     return { carried: outs.map((o) => got[o]), scans: scans.map((o) => got[o]) };
-  }, { names: outs.map((o) => (wholeOf.has(o) ? b.graph.fresh(`loop.${o}`) : o)), scanNames: scans });
-  const final = new Map(outs.map((o, k) => [o, res.carried[k]]));
-  for (const o of interfaceOf(step.outputs)) {
-    const parts = blocks.get(o);
-    if (parts) b.op("Concat", parts.map((p) => final.get(p)!), { axis: 0 }, o);
-  }
-  b.output(...interfaceOf(step.outputs));
+  }, { names: outs, scanNames: scans });
+  b.output(...step.outputs);
   return b.graph;
-}
-
-/** Shape of the blocks `parts` joined along axis 0. */
-function joinedShape(step: Graph, parts: string[]): Dim[] {
-  const shapes = parts.map((p) => step.typeOf(p).shape);
-  return [shapes.reduce((n, s) => n + (s[0] as number), 0), ...shapes[0].slice(1)];
 }
