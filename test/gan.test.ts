@@ -78,7 +78,7 @@ test("the step graph: one forward pass of G, 30 Gemms, both networks' state out;
 });
 
 /** One step of the combined graph from `init`; returns the new parameters and the losses. */
-async function oneStep(init: { G: Params; D: Params }, feeds: Record<string, Float32Array>, dropout: number) {
+async function oneStep(init: { G: Params; D: Params }, feeds: Record<string, Float32Array | Uint16Array>, dropout: number) {
   const step = ganStepGraph({ lr: 1e-4, beta1: 0.5, beta2: 0.999 }, { dropout });
   const s = new TrainStep(await sessionFor(step.graph, { threads: 1 }), step.graph, step.sections, { params: { ...copy(init.G), ...copy(init.D) } });
   const out = await s.run(feeds, { batch: N, both: 2 * N });
@@ -108,7 +108,7 @@ test("one step: D's update does not see the G step (other G-pass masks, same D')
   const init = initGan(rng);
   const { x, z, t } = batchData(rng);
   const masks = stepMasks(new MaskRng(1), N, 0.3);
-  const other = { ...masks, ...Object.fromEntries(G_PASS_MASKS.map((m) => [m, new MaskRng(2).fill(new Float32Array(masks[m].length), 0.3)])) };
+  const other = { ...masks, ...Object.fromEntries(G_PASS_MASKS.map((m) => [m, new MaskRng(2).fill(new Uint16Array(masks[m].length))])) };
   const a = await oneStep(init, { x, z, t, ...masks }, 0.3);
   const b = await oneStep(init, { x, z, t, ...other }, 0.3);
   assert.is(maxAbsDiff(a.D, b.D), 0, "D' does not depend on the G step's masks");
@@ -118,8 +118,8 @@ test("one step: D's update does not see the G step (other G-pass masks, same D')
   const zi = gb.input("z", "float32", ["batch", 100]);
   const Gl = layerSpecs("G").map((l) => ({ ...l, W: gb.input(l.W, "float32", [l.inDim, l.outDim]), b: gb.input(l.b, "float32", [l.outDim]) }));
   const Dl = layerSpecs("D").map((l) => ({ ...l, W: gb.input(l.W, "float32", [l.inDim, l.outDim]), b: gb.input(l.b, "float32", [l.outDim]) }));
-  const gm = G_PASS_MASKS.map((m, i) => gb.input(m, "float32", ["batch", D_MASK_WIDTHS[i]]));
-  const logit = discriminatorForward(gb, generatorForward(gb, zi, Gl), Dl, gm);
+  const gm = G_PASS_MASKS.map((m, i) => gb.input(m, "uint16", ["batch", D_MASK_WIDTHS[i]]));
+  const logit = discriminatorForward(gb, generatorForward(gb, zi, Gl), Dl, gm, 0.3);
   const loss = gb.reduceMean(bceWithLogits(gb, logit, gb.scalar(1, "float32")), undefined, false, "g.loss");
   gb.output(loss);
   const sec = adam(gb, gradients(gb, loss, Gl.flatMap((l) => [l.W, l.b])), { lr: 1e-4, beta1: 0.5, beta2: 0.999, prefix: "G." });

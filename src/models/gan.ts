@@ -9,7 +9,7 @@
 import {
   AdamSection, Builder, Dim, DimValues, Graph, LinearParams, adam, bceWithLogits, gradients, loopSteps,
 } from "../onnx/index.js";
-import type { MaskRng } from "../train/dropout.js";
+import { dropCut, type MaskRng } from "../train/dropout.js";
 import { torchLinearInit } from "../train/init.js";
 import { Rng } from "../util/rng.js";
 
@@ -38,16 +38,16 @@ export const STEP_MASKS: readonly { name: string; rowsPerRow: number; width: num
 ];
 
 /**
- * One training step's dropout masks for a batch of `rows` rows with drop probability p, drawn from
- * `rng` in STEP_MASKS order (the D step's pass, then the G step's): into `out[name]` when given
- * (each long enough; e.g. the step's slot in a chunk), else into new arrays. Empty when p = 0 (the
- * training graphs then have no mask inputs).
+ * One training step's dropout draws (uint16 inputs: a unit is dropped when its draw is below
+ * dropCut(p)) for a batch of `rows` rows, drawn from `rng` in STEP_MASKS order (the D step's pass,
+ * then the G step's): into `out[name]` when given (each long enough; e.g. the step's slot in a
+ * chunk), else into new arrays. Empty when p = 0 (the training graphs then have no mask inputs).
  */
-export function stepMasks(rng: MaskRng, rows: number, p: number, out?: Record<string, Float32Array>): Record<string, Float32Array> {
+export function stepMasks(rng: MaskRng, rows: number, p: number, out?: Record<string, Uint16Array>): Record<string, Uint16Array> {
   if (!(p > 0)) return {};
   return Object.fromEntries(STEP_MASKS.map(({ name, rowsPerRow, width }) => {
     const n = rows * rowsPerRow * width;
-    return [name, rng.fill(out ? out[name].subarray(0, n) : new Float32Array(n), p)];
+    return [name, rng.fill(out ? out[name].subarray(0, n) : new Uint16Array(n))];
   }));
 }
 
@@ -140,16 +140,22 @@ function leaky(b: Builder, x: string, name?: string): string {
 }
 
 /**
- * Hidden layers with LeakyReLU, last layer linear: x [n,in] → [n,out]. `masks[i]` (inverted-dropout
- * mask, same shape) multiplies hidden activation i.
+ * Hidden layers with LeakyReLU, last layer linear: x [n,in] → [n,out]. With dropout p > 0,
+ * `masks[i]` (uint16 draws, same shape) zeroes the units of hidden activation i whose draw is below
+ * dropCut(p), and the next layer's Gemm scales its product by 1/(1 − p) (alpha): inverted dropout.
  */
-function mlp(b: Builder, x: string, layers: Layers, masks: readonly string[] = []): string {
+function mlp(b: Builder, x: string, layers: Layers, masks: readonly string[] = [], p = 0): string {
   let h = x;
+  let alpha = 1;
   layers.forEach((l, i) => {
-    h = b.gemm(h, l.W, l.b);
+    h = b.gemm(h, l.W, l.b, { alpha });
+    alpha = 1;
     if (i < layers.length - 1) {
       h = leaky(b, h);
-      if (masks[i]) h = b.mul(h, masks[i]);
+      if (masks[i]) {
+        h = b.where(b.less(masks[i], b.scalar(dropCut(p), "uint16")), b.scalarLike(0, h), h);
+        alpha = 1 / (1 - p);
+      }
     }
   });
   return h;
@@ -160,15 +166,18 @@ export function generatorForward(b: Builder, z: string, G: Layers): string {
   return b.withScope("G", () => b.tanh(mlp(b, z, G)));
 }
 
-/** D(x): image [n,784] in [−1, 1] → logit [n,1]; `masks`: dropout masks of the hidden layers (training). */
-export function discriminatorForward(b: Builder, x: string, D: Layers, masks: readonly string[] = []): string {
-  return b.withScope("D", () => mlp(b, x, D, masks));
+/**
+ * D(x): image [n,784] in [−1, 1] → logit [n,1]; `masks`: keep flags of the hidden layers with drop
+ * probability `dropout` (training).
+ */
+export function discriminatorForward(b: Builder, x: string, D: Layers, masks: readonly string[] = [], dropout = 0): string {
+  return b.withScope("D", () => mlp(b, x, D, masks, dropout));
 }
 
-/** Declares D's dropout masks as inputs with `rows` rows, when dropout is on. */
+/** Declares D's dropout draws (uint16) as inputs with `rows` rows, when dropout is on. */
 function declareMasks(b: Builder, rows: Dim, dropout: number, names: readonly string[] = D_MASKS): string[] {
   if (!(dropout > 0)) return [];
-  return names.map((m, i) => b.input(m, "float32", [rows, D_MASK_WIDTHS[i]]));
+  return names.map((m, i) => b.input(m, "uint16", [rows, D_MASK_WIDTHS[i]]));
 }
 
 /** Mean over all rows of BCE(logit, t) in stable form, t a constant 0 or 1: [n,1] → scalar. */
@@ -209,14 +218,14 @@ export function ganStepGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions 
   // cannot add two symbolic dims, so the 2n dim is named by t's)
   const stacked = b.concat([b.unsqueeze(x, [0]), b.unsqueeze(fake, [0])], 0);
   const both = b.op("Reshape", [stacked, b.op("Shape", [b.op("Expand", [t, b.ints([1, GAN_ARCH.pixels])])])]);
-  const logits = discriminatorForward(b, both, D, dMasks);
+  const logits = discriminatorForward(b, both, D, dMasks, opts.dropout);
   // mean over 2n rows of the elementwise BCE, ×2 = mean over real + mean over fake (equal counts)
   const lossD = b.mul(b.reduceMean(bceWithLogits(b, logits, t), undefined, false), b.scalar(2, "float32"), "d.loss");
   b.output(lossD);
   const dSec = adam(b, gradients(b, lossD, D.flatMap((l) => [l.W, l.b])), { ...optim, prefix: "D." });
   const updated = new Map(dSec.slots.map((s) => [s.param, s.paramNew]));
   const D1 = D.map((l) => ({ ...l, W: updated.get(l.W)!, b: updated.get(l.b)! }));
-  const lossG = meanBce(b, discriminatorForward(b, fake, D1, gMasks), 1, "g.loss");
+  const lossG = meanBce(b, discriminatorForward(b, fake, D1, gMasks, opts.dropout), 1, "g.loss");
   b.output(lossG);
   const gSec = adam(b, gradients(b, lossG, G.flatMap((l) => [l.W, l.b]), { stop: [...updated.values()] }), { ...optim, prefix: "G." });
   return { graph: b.graph, sections: [dSec, gSec] };
@@ -241,26 +250,26 @@ export function ganChunkGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions
 export class GanChunkFeeds {
   private readonly z: Float32Array;
   private readonly t: Float32Array;
-  private readonly masks: Record<string, Float32Array>;
+  private readonly masks: Record<string, Uint16Array>;
 
   constructor(readonly maxSteps: number, readonly batchSize: number, readonly dropout: number) {
     this.z = new Float32Array(maxSteps * batchSize * GAN_ARCH.zDim);
     this.t = new Float32Array(2 * batchSize);
-    this.masks = dropout > 0 ? Object.fromEntries(STEP_MASKS.map((m) => [m.name, new Float32Array(maxSteps * batchSize * m.rowsPerRow * m.width)])) : {};
+    this.masks = dropout > 0 ? Object.fromEntries(STEP_MASKS.map((m) => [m.name, new Uint16Array(maxSteps * batchSize * m.rowsPerRow * m.width)])) : {};
   }
 
   /** Feeds and dim values for a chunk of `steps` batches of `rows` real images each, stacked in `x` (in [−1,1]). */
-  next(chunk: { steps: number; rows: number; x: Float32Array }, zRng: Rng, maskRng: MaskRng): { feeds: Record<string, Float32Array>; dims: DimValues } {
+  next(chunk: { steps: number; rows: number; x: Float32Array }, zRng: Rng, maskRng: MaskRng): { feeds: Record<string, Float32Array | Uint16Array>; dims: DimValues } {
     const { steps, rows } = chunk;
     if (steps > this.maxSteps || rows > this.batchSize) throw new Error(`GanChunkFeeds: ${steps}×${rows} exceeds ${this.maxSteps}×${this.batchSize}`);
     const zLen = rows * GAN_ARCH.zDim;
-    const slot = (buf: Float32Array, len: number, i: number) => buf.subarray(i * len, (i + 1) * len);
+    const slot = <T extends Float32Array | Uint16Array>(buf: T, len: number, i: number) => buf.subarray(i * len, (i + 1) * len) as T;
     for (let i = 0; i < steps; i++) {
       zRng.fillNormal(slot(this.z, zLen, i));
       stepMasks(maskRng, rows, this.dropout, Object.fromEntries(STEP_MASKS.filter((m) => this.masks[m.name]).map((m) => [m.name, slot(this.masks[m.name], rows * m.rowsPerRow * m.width, i)])));
     }
     const t = this.t.subarray(0, 2 * rows).fill(1, 0, rows).fill(0, rows);
-    const feeds: Record<string, Float32Array> = { x: chunk.x, z: this.z.subarray(0, steps * zLen), t };
+    const feeds: Record<string, Float32Array | Uint16Array> = { x: chunk.x, z: this.z.subarray(0, steps * zLen), t };
     for (const m of STEP_MASKS) if (this.masks[m.name]) feeds[m.name] = this.masks[m.name].subarray(0, steps * rows * m.rowsPerRow * m.width);
     return { feeds, dims: { steps, batch: rows, both: 2 * rows } };
   }

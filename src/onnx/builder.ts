@@ -3,7 +3,7 @@
 // caused it. Constants become initializers (deduplicated). Design: docs/onnx-engine.md.
 
 import { AttrValue, Dim, DType, Graph, Initializer, Node, TensorType, shapeStr } from "./ir.js";
-import { OPS } from "./ops.js";
+import { DTYPE_CODES, OPS } from "./ops.js";
 
 /** Attribute names whose values are ONNX INT/INTS (all others numbers are FLOAT/FLOATS). */
 const INT_ATTRS = new Set(["transA", "transB", "keepdims", "noop_with_empty_axes", "axis", "axes", "perm", "to", "allowzero", "start", "end"]);
@@ -29,15 +29,16 @@ export interface GemmOptions {
   name?: string;
 }
 
-type TypedData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+type TypedData = Float32Array | Float64Array | BigInt64Array | Uint16Array | Uint8Array;
 
-const CTORS = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, bool: Uint8Array };
+const CTORS = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, uint16: Uint16Array, bool: Uint8Array };
 
 function makeData(dtype: DType, values: ArrayLike<number>): TypedData {
   switch (dtype) {
     case "float32": return Float32Array.from(values);
     case "float64": return Float64Array.from(values);
     case "int64": return BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
+    case "uint16": return Uint16Array.from(values);
     case "bool": return Uint8Array.from(values, (v) => (v ? 1 : 0));
   }
 }
@@ -235,13 +236,15 @@ export class Builder {
   sign(x: string, name?: string): string { return this.op("Sign", [x], {}, name); }
   /** x (a new name for the same value). */
   identity(x: string, name?: string): string { return this.op("Identity", [x], {}, name); }
+  /** a < b as bool. */
+  less(a: string, b: string, name?: string): string { return this.op("Less", [a, b], {}, name); }
   /** a > b as bool. */
   greater(a: string, b: string, name?: string): string { return this.op("Greater", [a, b], {}, name); }
   /** cond ? x : y (broadcasting). */
   where(cond: string, x: string, y: string, name?: string): string { return this.op("Where", [cond, x, y], {}, name); }
   /** Element type conversion. */
   cast(x: string, to: DType, name?: string): string {
-    const code = { float32: 1, float64: 11, int64: 7, bool: 9 }[to];
+    const code = DTYPE_CODES[to];
     return this.op("Cast", [x], { to: code }, name);
   }
 

@@ -2,7 +2,7 @@
 // protobuf here — serialize.ts turns a Graph into ModelProto bytes. Design: docs/onnx-engine.md.
 
 /** Element types the engine emits (ONNX TensorProto.DataType names in lower case). */
-export type DType = "float32" | "float64" | "int64" | "bool";
+export type DType = "float32" | "float64" | "int64" | "uint16" | "bool";
 
 /** A dimension: a fixed size or a symbolic name such as "batch". */
 export type Dim = number | string;
@@ -31,7 +31,7 @@ export interface Node {
 export interface Initializer {
   name: string;
   type: TensorType;
-  data: Float32Array | Float64Array | BigInt64Array | Uint8Array;
+  data: Float32Array | Float64Array | BigInt64Array | Uint16Array | Uint8Array;
 }
 
 /**

@@ -134,7 +134,9 @@ const broadcastN: InferFn = (ins, node) => {
   return [{ dtype: ts[0].dtype, shape: ts.map((t) => t.shape).reduce(broadcastShapes) }];
 };
 
-const DTYPE_CODES: Record<number, DType> = { 1: "float32", 11: "float64", 7: "int64", 9: "bool" };
+/** ONNX TensorProto.DataType code of each dtype the engine emits. */
+export const DTYPE_CODES: Record<DType, number> = { float32: 1, float64: 11, int64: 7, uint16: 4, bool: 9 };
+const BY_CODE = new Map(Object.entries(DTYPE_CODES).map(([k, v]) => [v, k as DType]));
 
 /** Every op the engine may emit (default ONNX domain, opset 17) → type inference. */
 export const OPS: Record<string, InferFn> = {
@@ -142,7 +144,7 @@ export const OPS: Record<string, InferFn> = {
   Identity: same, Neg: same, Exp: same, Log: same, Abs: same, Sqrt: same, Reciprocal: same,
   Relu: same, LeakyRelu: same, Sigmoid: same, Tanh: same, Softplus: same, Sign: same, Not: same,
   Cast: (ins, node) => {
-    const to = DTYPE_CODES[attrNum(node, "to", 0)];
+    const to = BY_CODE.get(attrNum(node, "to", 0));
     if (!to) throw new Error(`Cast '${node.name}': unsupported 'to'`);
     return [{ dtype: to, shape: need(ins[0], node, 0).shape }];
   },

@@ -3,6 +3,7 @@
 
 import onnxProto from "onnx-proto";
 import { AttrValue, Dim, DType, Graph, TensorType } from "./ir.js";
+import { DTYPE_CODES } from "./ops.js";
 import { validate } from "./validate.js";
 
 const { onnx } = onnxProto;
@@ -15,7 +16,7 @@ export const OPSET = 17;
 export const IR_VERSION = 8;
 
 /** ONNX TensorProto.DataType code of each dtype. */
-export const DTYPE_CODE: Record<DType, number> = { float32: 1, float64: 11, int64: 7, bool: 9 };
+export const DTYPE_CODE: Record<DType, number> = DTYPE_CODES;
 
 function typeProto(t: TensorType): onnxProto.onnx.ITypeProto {
   const dim = t.shape.map((d: Dim) => (typeof d === "number" ? { dimValue: d } : { dimParam: d }));

@@ -8,7 +8,7 @@ import { DType, Dim, Graph, TensorType } from "./ir.js";
 import { SerializeOptions, serialize } from "./serialize.js";
 
 /** Data of one tensor as it travels in and out of a session. */
-export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint16Array | Uint8Array;
 
 /** Session options the engine cares about. */
 export interface SessionOptions {
@@ -37,7 +37,7 @@ export async function sessionFor(g: Graph, opts: SessionOptions & SerializeOptio
   return createSession(serialize(g, opts), opts);
 }
 
-const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: "float32", float64: "float64", int64: "int64", bool: "bool" };
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: "float32", float64: "float64", int64: "int64", uint16: "uint16", bool: "bool" };
 
 /** Values of symbolic dims, e.g. `{ steps: 32, batch: 128 }`. */
 export type DimValues = Record<string, number>;
