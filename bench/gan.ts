@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultMnistDir, loadMnist } from "../src/data/mnist.js";
-import { GAN_CHUNK_STEPS, runGan } from "../src/experiments/gan.js";
+import { GAN_CHUNK_STEPS, GAN_DEFAULTS, runGan } from "../src/experiments/gan.js";
 import { GAN_DROPOUT, ganChunkGraph, GanChunkFeeds, initGan, toTanhRange } from "../src/models/gan.js";
 import { MaskRng } from "../src/train/dropout.js";
 import { sessionFor, TrainStep } from "../src/onnx/index.js";
@@ -121,7 +121,7 @@ else console.log(`pytorch ${t.version} (${t.threads} threads, ${TORCH_STEPS} ste
 if (EPOCHS > 0) {
   const out = mkdtempSync(join(tmpdir(), "emlab-gan-bench-"));
   try {
-    const run = await runGan({ epochs: EPOCHS, batchSize: BATCH, lr: 2e-4, beta1: 0.5, beta2: 0.999, seed: 1, dropout: DROPOUT, threads: THREADS, out });
+    const run = await runGan({ ...GAN_DEFAULTS, epochs: EPOCHS, batchSize: BATCH, dropout: DROPOUT, threads: THREADS }, { out });
     for (const ep of run.epochs) console.log(`runGan epoch ${ep.epoch}: ${ep.seconds.toFixed(1)} s (train + test eval); train G ${ep.train.g.toFixed(3)} D ${ep.train.d.toFixed(3)}; test G ${ep.test.g.toFixed(3)} D ${ep.test.d.toFixed(3)}`);
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -17,7 +17,7 @@ import { PCA } from "../src/decomposition/pca.js";
 import { classFitPool, fitBayesParallel } from "../src/classify/fit-parallel.js";
 import type { CovarianceType } from "../src/mixture/gaussian-mixture.js";
 import { defaultThreads } from "../src/parallel/pool.js";
-import { defaultNInit } from "../src/cli/mnist.js";
+import { defaultNInit } from "../src/experiments/mnist.js";
 
 interface Config {
   cov: CovarianceType;

@@ -157,7 +157,9 @@ async function epochs(): Promise<VaeEpoch[]> {
   try {
     return (await runVae({ ...VAE_DEFAULTS, epochs: EPOCHS, threads: THREADS }, {
       out,
-      onEpoch: (e: VaeEpoch) => {
+      onProgress: (ev) => {
+        if (ev.kind !== "unit") return;
+        const e: VaeEpoch = ev.record;
         const ref = PYTORCH_TEST[e.epoch] !== undefined ? `(${PYTORCH_TEST[e.epoch].toFixed(1)}, ${e.testLoss - PYTORCH_TEST[e.epoch] >= 0 ? "+" : ""}${(e.testLoss - PYTORCH_TEST[e.epoch]).toFixed(2)})` : "";
         console.log(`  ${String(e.epoch).padStart(5)}  ${e.trainLoss.toFixed(3).padStart(10)}  ${e.testLoss.toFixed(3).padStart(10)} ${ref.padEnd(16)} ${e.seconds.toFixed(2).padStart(7)}  ${e.trainSeconds.toFixed(2).padStart(7)}  ${e.cpuSeconds.toFixed(2).padStart(6)}`);
       },

@@ -20,6 +20,9 @@ import { buildDecoder, initVae, vaeParamNames } from "../src/models/vae.js";
 import { serialize } from "../src/onnx/index.js";
 import { CHECKPOINT_VERSION, encodeCheckpoint } from "../src/train/checkpoint.js";
 import { Rng } from "../src/util/rng.js";
+import { GaussianMixture } from "../src/mixture/gaussian-mixture.js";
+import { nodeCore } from "../src/core/node.js";
+import { floatBytes, npyBytes } from "./twin/npy-file.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "emlab-bad-input-"));
@@ -74,6 +77,25 @@ const mnDims = mnistDir("mnist-dims", { ...full(), "train-images-idx3-ubyte": id
 const { "train-images-idx3-ubyte": _plain, ...rest } = full();
 const mnGz = mnistDir("mnist-gz", { ...rest, "train-images-idx3-ubyte.gz": new TextEncoder().encode("not gzip") });
 const mnZero = mnistDir("mnist-zero", full(0));
+
+// model files for score, predict and sample: a fitted 2-component diag model of good.csv's 3 columns, and broken ones
+const goodRows = { data: Float32Array.from(rows40.split("\n").flatMap((l) => l.split(",").map(Number))), rows: 40, cols: 3 };
+const modelJson = new GaussianMixture({ nComponents: 2, seed: 1, nInit: 1, core: nodeCore() }).fit(goodRows).toJSON() as Record<string, unknown>;
+const modelFile = (name: string, json: unknown) => file(name, typeof json === "string" ? json : JSON.stringify(json, null, 2));
+const model = modelFile("model.json", modelJson);
+const modelNotJson = modelFile("model-syntax.json", '{\n  "kind": "GaussianMixture",\n  "weights": [0.5 0.5]\n}\n');
+const modelKind = modelFile("model-kind.json", { ...modelJson, kind: "PCA" });
+const modelShape = modelFile("model-shape.json", { ...modelJson, means: [1, 2] });
+const modelWeight = modelFile("model-weight.json", { ...modelJson, weights: [1.5, -0.5] });
+const modelVar = modelFile("model-var.json", { ...modelJson, variances: [1, 0, 1, 1, 1, 1] });
+const fullNotPd = modelFile("model-full.json", {
+  ...modelJson, covarianceType: "full", variances: [1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 2, 0, 2, 1, 0, 0, 0, 1],
+});
+const npyFortran = file("fortran.npy", npyBytes("<f8", [4, 3], floatBytes(Array.from({ length: 12 }, (_, i) => i), "<f8"), { fortran: true }));
+const npyTwoCols = file("two.npy", npyBytes("<f4", [4, 2], floatBytes([1, 2, 3, 4, 5, 6, 7, 8], "<f4")));
+const npyTrunc = file("trunc.npy", npyBytes("<f8", [4, 3], floatBytes([1, 2, 3], "<f8")));
+const badQuote = file("quote.csv", 'x,y,z\n1,2,3\n4,"5,6\n');
+const numbersOnly = file("numbers-only.csv", "1,2,3\n");
 
 // model directories for compare: a small valid VAE decoder and GAN generator, and broken ones
 const vaeOk = f("vae-ok");
@@ -165,6 +187,40 @@ add(["gmm", "--data", good, "--out", join(aFile, "sub")], /^emlab: --out: cannot
 // gmm: data files (the CSV and label-file cases are in test/cli-gmm.test.ts)
 add(["gmm", "--data", "mnist-train", "--mnist-dir", mnNone], names(join(mnNone, "train-images-idx3-ubyte"), "cannot read: no such file"));
 
+add(["gmm", "--data", good, "--header", "maybe"], /^emlab: --header: 'maybe' is not one of auto, yes, no$/);
+add(["gmm", "--data", npyFortran], names(npyFortran, ": is in Fortran order \\(fortran_order: True\\): save np.ascontiguousarray\\(X\\)$"));
+add(["gmm", "--data", npyTrunc], names(npyTrunc, ": truncated: shape \\(4, 3\\) of float64 needs 96 data bytes, the file has 24$"));
+add(["gmm", "--data", badQuote], names(badQuote, ":3: column 2: the quote opened here is not closed$"));
+
+// score, predict, sample: the model file, the data file, each flag
+for (const cmd of ["score", "predict"]) {
+  const run = (...a: string[]) => withFlags([cmd, "--model", model, "--data", good], a);
+  add(run("--model", f("missing.json")), names(f("missing.json"), ": cannot read --model: no such file or directory$"));
+  add(run("--model", modelNotJson), names(modelNotJson, ":3: not JSON"));
+  add(run("--model", modelKind), names(modelKind, ": not a GaussianMixture model \\(kind: PCA\\)$"));
+  add(run("--model", modelShape), names(modelShape, ": GaussianMixture model: means must be 6 finite numbers$"));
+  add(run("--model", modelWeight), names(modelWeight, ": weight 1 is -0.5, expected ≥ 0$"));
+  add(run("--model", modelVar), names(modelVar, ": component 0: variance of feature 1 is 0, expected > 0$"));
+  add(run("--data", f("missing.csv")), names(f("missing.csv"), ": cannot read: no such file or directory$"));
+  add(run("--data", nonNum), names(nonNum, ":3: column 2: 'abc' is not a number$"));
+  add(run("--data", badQuote), names(badQuote, ":3: column 2: the quote opened here is not closed$"));
+  add(run("--data", empty), names(empty, ": is empty \\(no data rows\\)$"));
+  add(run("--data", npyFortran), names(npyFortran, ": is in Fortran order"));
+  add(run("--data", npyTwoCols), new RegExp(`^emlab: --data: ${esc(npyTwoCols)} has 2 columns, the model ${esc(model)} has 3 features$`));
+  add(run("--header", "maybe"), /^emlab: --header: 'maybe' is not one of auto, yes, no$/);
+  add(run("--header", "yes", "--data", numbersOnly), names(numbersOnly, ": has a header row but no data rows$"));
+}
+add(["predict", "--model", model, "--data", good, "--out", root], new RegExp(`^emlab: --out: '${esc(root)}' is a directory, expected a file name$`));
+add(["predict", "--model", model, "--data", good, "--out", join(aFile, "labels.txt")], new RegExp(`^emlab: --out: '${esc(aFile)}' is not a directory$`));
+const smp = (...a: string[]) => withFlags(["sample", "--model", model, "--n", "10"], a);
+add(smp("--n", "0"), below("n", "0", "1"));
+add(smp("--n", "abc"), nan("n"));
+add(smp("--n", "2.5"), notWhole("n", "2.5"));
+add(smp("--seed", "-1"), below("seed", "-1", "0"));
+add(smp("--out", f("draws.txt")), new RegExp(`^emlab: --out: '${esc(f("draws.txt"))}' must end in \\.csv or \\.npy$`));
+add(smp("--model", modelKind), names(modelKind, ": not a GaussianMixture model"));
+add(smp("--model", fullNotPd), names(fullNotPd, ": the covariance of component 1 is not positive definite \\(pivot 1 is -3: the matrix is not positive definite\\)$"));
+
 // pca
 add(["pca", "--data", good, "--components", "0"], below("components", "0", "1"));
 add(["pca", "--data", good, "--components", "abc"], nan("components"));
@@ -188,7 +244,8 @@ add(["pca", "--data", "mnist-test", "--components", "2", "--mnist-dir", mnZero],
 
 // mnist (more in test/cli-mnist.test.ts)
 const mn = (...a: string[]) => withFlags(["mnist", "--test-limit", "10"], a);
-add(mn("--init", "best"), /^emlab: --init: unknown value 'best'/);
+add(mn("--init", "best"), /^emlab: --init: 'best' is not one of kmeans\+\+, random, random-assignment$/);
+add(mn("--covariance", "banded"), /^emlab: --covariance: 'banded' is not one of diag, spherical, full$/);
 add(mn("--seed", "abc"), nan("seed"));
 add(mn("--reg-covar", "-1"), below("reg-covar", "-1", "0"));
 add(mn("--n-init", "0"), below("n-init", "0", "1"));
@@ -270,7 +327,7 @@ add(cmp("--samples", "1"), below("samples", "1", "2"));
 add(cmp("--samples", "abc"), nan("samples"));
 add(cmp("--seed", "-1"), below("seed", "-1", "0"));
 add(cmp("--classifier-k", "0"), below("classifier-k", "0", "1"));
-add(cmp("--classifier-covariance", "banded"), /^emlab: --classifier-covariance: unknown value 'banded'/);
+add(cmp("--classifier-covariance", "banded"), /^emlab: --classifier-covariance: 'banded' is not one of diag, spherical, full$/);
 add(cmp("--limit", "50"), below("limit", "50", "51"));
 add(cmp("--test-limit", "1"), below("test-limit", "1", "2"));
 add(cmp("--threads", "0"), below("threads", "0", "1"));
@@ -298,6 +355,12 @@ for (const name of new Set(missingValue.map(([c]) => c))) {
 }
 
 // ---------------------------------------------------------------- the loop
+
+/** Commands with an --out flag (a directory, or for predict and sample a file) get a fresh one appended. */
+const withOut = new Set(commands.filter((c) => ((c.builder as (y: Argv) => Argv)(yargs([])) as any).getOptions().key.out).map((c) => String(c.command).split(" ")[0]));
+const hasOut = (cmd: string | undefined) => cmd !== undefined && withOut.has(cmd);
+/** The fresh --out of case i: sample's must name a CSV or .npy file. */
+const freshOut = (c: Case, i: number) => f(`out-${i}${c.cmd[0] === "sample" ? ".csv" : ""}`);
 
 interface Result {
   seconds?: number;
@@ -332,9 +395,9 @@ test(`bad-input matrix: ${cases.length} cases, each exit 2, one 'emlab:' line na
   const t0 = performance.now();
   const results = await limited(
     cases.map((c, i) => async () => {
-      const fresh = f(`out-${i}`);
+      const fresh = freshOut(c, i);
       const t = performance.now();
-      const r = await emlab(c.out ? c.cmd : [...c.cmd, ...(c.cmd.length && !c.cmd.includes("--out") ? ["--out", fresh] : [])]);
+      const r = await emlab(c.out || !hasOut(c.cmd[0]) || c.cmd.includes("--out") ? c.cmd : [...c.cmd, "--out", fresh]);
       return { ...r, seconds: (performance.now() - t) / 1000 };
     }),
   );
@@ -348,7 +411,7 @@ test(`bad-input matrix: ${cases.length} cases, each exit 2, one 'emlab:' line na
     if (!/^emlab: [^\n]*\n$/.test(r.stderr)) fail("stderr is not exactly one 'emlab: …' line");
     if (/\n\s+at /.test(r.stderr)) fail("stack trace");
     if (!c.expect.test(r.stderr.replace(/\n$/, ""))) fail(`does not match ${c.expect}`);
-    if (existsSync(f(`out-${i}`))) fail("--out was created");
+    if (existsSync(freshOut(c, i))) fail("--out was created");
     if (c.out) {
       const now = snapshot(c.out);
       const was = before[i]!;

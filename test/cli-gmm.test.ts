@@ -6,11 +6,12 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseKList, parseLabels, parseNumberFlag } from "../src/cli/args.js";
+import { parseKList, parseNumberFlag } from "../src/cli/args.js";
+import { parseLabels } from "../src/data/labels.js";
 import { gmmConfig } from "../src/cli/gmm.js";
 import { nodeCore } from "../src/core/node.js";
 import { loadData } from "../src/data/datasets.js";
-import { runGmmSweep, selectByBic, sweepJson, type GmmRun } from "../src/experiments/gmm-sweep.js";
+import { fitSweep, selectByBic, sweepJson, type GmmRun } from "../src/experiments/gmm-sweep.js";
 import { EmThreadPool } from "../src/parallel/em-threads.js";
 import { UserError } from "../src/util/errors.js";
 
@@ -84,12 +85,12 @@ test("parseLabels: whitespace, commas and newlines; line numbers in errors", () 
 });
 
 test("gmmConfig: defaults parse; each bad flag is a UserError naming it (in-process twin of the CLI cases)", () => {
-  const base = { data: "gmm-default", k: "1-10", covariance: "diag", init: "kmeans++", seed: "1", "max-iter": "500", tol: "1e-5", "reg-covar": "1e-6", out: join(dir, "cfg"), json: false };
+  const base = { data: "gmm-default", k: "1-10", covariance: "diag", init: "kmeans++", seed: "1", "max-iter": "500", tol: "1e-5", "reg-covar": "1e-6", header: "auto", out: join(dir, "cfg"), json: false };
   const c = gmmConfig(base);
   assert.equal(c.config.ks, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
   assert.equal([c.config.seed, c.config.maxIter, c.config.tol, c.config.regCovar, c.config.nInit], [1, 500, 1e-5, 1e-6, undefined]);
-  assert.is(c.threads, availableParallelism(), "--threads defaults to every core");
-  assert.is(gmmConfig({ ...base, threads: "3" }).threads, 3);
+  assert.is(c.config.threads, availableParallelism(), "--threads defaults to every core");
+  assert.is(gmmConfig({ ...base, threads: "3" }).config.threads, 3);
   const bad: [Record<string, unknown>, string][] = [
     [{ k: "0-3" }, "--k: '0-3' has a K below 1"],
     [{ k: "five" }, "--k: 'five' is not a whole number"],
@@ -106,6 +107,7 @@ test("gmmConfig: defaults parse; each bad flag is a UserError naming it (in-proc
     [{ threads: "1.5" }, "--threads: '1.5' is not a whole number"],
     [{ threads: "many" }, "--threads: 'many' is not a whole number"],
     [{ threads: "257" }, "--threads: 257 is above the maximum 256"],
+    [{ header: "maybe" }, "--header: 'maybe' is not one of auto, yes, no"],
   ];
   for (const [over, msg] of bad) {
     const got = userError(() => gmmConfig({ ...base, ...over } as any));
@@ -133,7 +135,7 @@ test("selectByBic: minimum BIC (ties to the smaller K) and a reason built from t
 test("the sweep on the bundled data picks K = 5 by BIC and recovers the generating mixture", () => {
   const data = loadData("gmm-default");
   const X = data.matrix;
-  const r = runGmmSweep(X, { source: data.source, n: X.rows, d: X.cols }, { ks: [4, 5, 6], covarianceType: "diag", init: "kmeans++", seed: 1, maxIter: 500, tol: 1e-5, regCovar: 1e-6 }, { core: nodeCore() });
+  const r = fitSweep(X, { source: data.source, n: X.rows, d: X.cols }, { ks: [4, 5, 6], covarianceType: "diag", init: "kmeans++", seed: 1, maxIter: 500, tol: 1e-5, regCovar: 1e-6 }, { core: nodeCore() });
   assert.is(r.chosenK, 5);
   const truth = JSON.parse(readFileSync(data.truthFile!, "utf8"));
   // Truth weights are distinct and increasing, like the report order, so components pair up by index.
@@ -206,7 +208,7 @@ const big = file("big.csv", ["a,b", ...Array.from({ length: BIG_ROWS }, (_, i) =
   return `${(cx + Math.sin(i * 1.7)).toFixed(4)},${(cy + Math.cos(i * 2.3)).toFixed(4)}`;
 })].join("\n") + "\n");
 
-test("runGmmSweep with an EmThreadPool of 2: the worker runs chunks, and every number equals the sweep without a pool", async () => {
+test("fitSweep with an EmThreadPool of 2: the worker runs chunks, and every number equals the sweep without a pool", async () => {
   const data = loadData(big);
   const X = data.matrix;
   const config = { ks: [2, 3], covarianceType: "spherical" as const, init: "kmeans++" as const, seed: 2, maxIter: 30, tol: 0, regCovar: 1e-6, nInit: 1 };
@@ -215,10 +217,10 @@ test("runGmmSweep with an EmThreadPool of 2: the worker runs chunks, and every n
   try {
     // Without this, a loaded machine can finish the sweep before the worker has started.
     await pool.ready();
-    const pooled = runGmmSweep(X, info, config, { pool });
+    const pooled = fitSweep(X, info, config, { pool });
     const byThread = pool.chunksByThread();
     assert.ok(byThread[1] > 0, `the worker ran no chunk (${byThread})`);
-    const serial = runGmmSweep(X, info, config, { core: nodeCore() });
+    const serial = fitSweep(X, info, config, { core: nodeCore() });
     const strip = (r: typeof serial) => JSON.stringify(sweepJson({ ...r, runs: r.runs.map((x) => ({ ...x, seconds: 0 })) }));
     assert.is(strip(pooled), strip(serial));
   } finally {

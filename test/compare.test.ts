@@ -10,7 +10,7 @@ import { classCoverage } from "../src/compare/coverage.js";
 import { frechetDistance, gaussianStats, type GaussianStats } from "../src/compare/frechet.js";
 import { sharpness } from "../src/compare/sharpness.js";
 import { nearestDistances, quantile } from "../src/compare/memorisation.js";
-import { comparisonParagraph, DEFAULT_CLASSIFIER, runCompare, writeComparison } from "../src/compare/compare.js";
+import { comparisonParagraph, DEFAULT_CLASSIFIER, runCompare } from "../src/compare/compare.js";
 import { generatorModel, initGan } from "../src/models/gan.js";
 import { buildDecoder, initVae } from "../src/models/vae.js";
 import { serialize } from "../src/onnx/index.js";
@@ -122,11 +122,11 @@ test("compare end to end on a small subset: table, paragraph from the numbers, c
   const { vae, gan } = models();
   const out = join(dir, "out");
   const config = {
-    vae, gan, out, samples: 200, seed: 1, pca: 50,
+    vae, gan, samples: 200, seed: 1, pca: 50,
     classifier: { ...DEFAULT_CLASSIFIER, nComponents: 1, maxIter: 50 },
     limit: 1000, testLimit: 300, threads: 1,
   };
-  const c = await runCompare(config);
+  const c = await runCompare(config, { out });
   assert.is(c.models.length, 2);
   for (const m of c.models) {
     assert.ok(Number.isFinite(m.fd) && m.fd > c.reference.fd, `${m.name} FD ${m.fd} above the train/test floor ${c.reference.fd}`);
@@ -148,10 +148,11 @@ test("compare end to end on a small subset: table, paragraph from the numbers, c
   assert.match(withCoverage([2.25, 0.14, 0.06], [1.87, 0.35, 0.02]), /: the VAE produces every digit in roughly even proportions, and the GAN falls below 2\.0 nats/);
   assert.match(withCoverage([2.1, 0.25, 0.06], [2.2, 0.14, 0.07]), /: the VAE produces every digit but unevenly, and the GAN produces every digit in roughly even/);
   assert.not.ok(c.classifier.cached);
-  const files = writeComparison(out, c);
-  for (const f of files) assert.ok(existsSync(f));
-  assert.match(readFileSync(files[0], "utf8"), /\| Fréchet distance/);
-  const again = await runCompare(config);
+  assert.equal(c.files, [join(out, "comparison.md"), join(out, "comparison.json")]);
+  for (const f of c.files) assert.ok(existsSync(f));
+  assert.match(readFileSync(c.files[0], "utf8"), /\| Fréchet distance/);
+  assert.is(JSON.parse(readFileSync(c.files[1], "utf8")).config.out, out);
+  const again = await runCompare(config, { out });
   assert.ok(again.classifier.cached, "second run reads classifier.json");
   assert.is(again.models[0].fd, c.models[0].fd, "same seed, same samples, same numbers");
 });

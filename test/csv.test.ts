@@ -1,26 +1,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { userError } from "./twin/user-error.js";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseCsv, readCsv } from "../src/data/csv.js";
+import { CsvReader, type CsvOptions } from "../src/data/csv-parse.js";
 import { loadData } from "../src/data/datasets.js";
+import { openRowSource } from "../src/data/row-source.js";
 import { makeGmmDataset, truthToJson } from "../src/data/make-gmm-dataset.js";
-import { UserError } from "../src/util/errors.js";
-
-/** The UserError message thrown by fn (fails if fn does not throw one). */
-function userError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    assert.instance(e, UserError);
-    const msg = (e as Error).message;
-    assert.not.match(msg, "\n");
-    return msg;
-  }
-  assert.unreachable("expected a UserError");
-  return "";
-}
 
 test("comma-separated with a header, CRLF and blank trailing lines", () => {
   const m = parseCsv("a,b,c\r\n1,2,3\r\n4.5, -6e-1 ,7\r\n\r\n\n", "x.csv");
@@ -42,8 +30,97 @@ test("a byte-order mark and a missing final newline are fine; one column works",
   assert.equal(Array.from(m.data), [1, 2]);
 });
 
-test("a first row with a number in it is data, so a typo there is reported, not taken as header", () => {
-  assert.is(userError(() => parseCsv("1,2,abc\n4,5,6\n", "data.csv")), "data.csv:1: column 3: 'abc' is not a number");
+test("--header auto: a first row with a cell that is not a number is a header (and says which); no: it is data", () => {
+  const m = parseCsv("1,2,abc\n4,5,6\n", "data.csv");
+  assert.equal([m.rows, Array.from(m.data)], [1, [4, 5, 6]]);
+  assert.equal(m.info.header, { mode: "auto", line: 1, reason: "cell 3 'abc' is not a number" });
+  assert.is(userError(() => parseCsv("1,2,abc\n4,5,6\n", "data.csv", { header: "no" })), "data.csv:1: column 3: 'abc' is not a number");
+  const yes = parseCsv("1,2,3\n4,5,6\n", "y.csv", { header: "yes" });
+  assert.equal([yes.rows, yes.info.header], [1, { mode: "yes", line: 1, reason: "--header yes" }]);
+  const data = parseCsv("1,2,3\n4,5,6\n", "n.csv");
+  assert.equal([data.rows, data.info.header.line, data.info.header.reason], [2, null, "every cell is a number"]);
+});
+
+// What pandas writes for pd.DataFrame(np.array([[1.5, -2.0, 0.1], [0.25, 3.0, 1/3]])): its columns are
+// named 0, 1, 2 and each value is Python's repr (pandas' to_csv goes through Python's csv writer).
+const PANDAS_ROWS = ["1.5,-2.0,0.1", "0.25,3.0,0.3333333333333333"];
+const PANDAS_VALUES = [1.5, -2, 0.1, 0.25, 3, 1 / 3].map(Math.fround);
+
+test("pandas to_csv(index=False): the header 0,1,2 is pandas' column names, not a data row", () => {
+  const m = parseCsv(["0,1,2", ...PANDAS_ROWS].join("\n") + "\n", "p.csv");
+  assert.equal([m.rows, m.cols, Array.from(m.data)], [2, 3, PANDAS_VALUES]);
+  assert.equal(m.info.header, { mode: "auto", line: 1, reason: "pandas' default column names 0…2" });
+  assert.is(m.info.indexColumn, false);
+  // only exactly 0…d−1 counts: 0,1,3 and 1,2,3 are data
+  assert.is(parseCsv("0,1,3\n4,5,6\n", "q.csv").rows, 2);
+  assert.is(parseCsv("1,2,3\n4,5,6\n", "q.csv").rows, 2);
+  assert.is(parseCsv(["0,1,2", ...PANDAS_ROWS].join("\n"), "p.csv", { header: "no" }).rows, 3);
+});
+
+test("pandas to_csv() with its index: the empty first header cell marks the index column, which is skipped", () => {
+  const text = [",0,1,2", "0,1.5,-2.0,0.1", "1,0.25,3.0,0.3333333333333333"].join("\n") + "\n";
+  const m = parseCsv(text, "i.csv");
+  assert.equal([m.rows, m.cols, Array.from(m.data)], [2, 3, PANDAS_VALUES]);
+  assert.equal([m.info.indexColumn, m.info.header.reason], [true, "cell 1 is empty"]);
+  // a string index (a named, non-numeric one) is skipped too, so it never has to be a number
+  assert.equal(Array.from(parseCsv(",a,b\nr1,1,2\nr2,3,4\n", "s.csv").data), [1, 2, 3, 4]);
+  // without a header there is no way to tell: --header no reads the index as data
+  assert.is(parseCsv(text.split("\n").slice(1).join("\n"), "i.csv", { header: "no" }).cols, 4);
+});
+
+test("RFC 4180 quotes: quoted numbers, pandas' quoting=QUOTE_ALL, quoted header names with commas, quotes and newlines", () => {
+  const all = parseCsv('"0","1","2"\n"1.5","-2.0","0.1"\n"0.25","3.0","0.3333333333333333"\n', "q.csv");
+  assert.equal([all.rows, Array.from(all.data), all.info.header.line], [2, PANDAS_VALUES, 1]);
+  // Python's csv writer (pandas' to_csv) for the columns "a b", 'say "hi"', "x,y"
+  const names = parseCsv('a b,"say ""hi""","x,y"\n1.0,2.0,3.0\n', "n.csv");
+  assert.equal([names.rows, names.cols, Array.from(names.data)], [1, 3, [1, 2, 3]]);
+  const multi = parseCsv('"first\ncolumn",b\n1,2\n3,x\n'.replace(",x", ",4"), "m.csv");
+  assert.equal([multi.rows, Array.from(multi.data)], [2, [1, 2, 3, 4]]);
+  // line numbers count the newline inside the quoted name
+  assert.is(userError(() => parseCsv('"first\ncolumn",b\n1,2\n3,x\n', "m.csv")), "m.csv:4: column 2: 'x' is not a number");
+  assert.equal(Array.from(parseCsv(' "1" , "2"\r\n3,"4"\r\n', "w.csv").data), [1, 2, 3, 4]);
+  const ws = parseCsv('"x 1" "x 2"\n1 "2"\n', "w.txt");
+  assert.equal([ws.info.separator, ws.cols, Array.from(ws.data)], ["whitespace", 2, [1, 2]]);
+});
+
+test("lines whose first non-blank character is # are skipped; a # inside a cell is not a comment", () => {
+  const m = parseCsv("# written by a script\nx,y\n  # indented comment\n1,2\n#,\n3,4\n", "c.csv");
+  assert.equal([m.rows, Array.from(m.data), m.info.header.line], [2, [1, 2, 3, 4], 2]);
+  assert.is(userError(() => parseCsv("1,2\n3,4 # four\n", "c.csv")), "c.csv:2: column 2: '4 # four' is not a number");
+});
+
+test("quote errors name file:line and column", () => {
+  assert.is(userError(() => parseCsv('a,b\n1,"2\n3,4\n', "u.csv")), "u.csv:2: column 2: the quote opened here is not closed");
+  assert.is(userError(() => parseCsv('a,b\n"1"x,2\n', "t.csv")), "t.csv:2: column 1: text after the closing quote");
+  assert.is(userError(() => parseCsv('a b\n"1"x 2\n', "t.txt")), "t.txt:2: column 1: text after the closing quote");
+  assert.is(userError(() => parseCsv('a,b\n1,""\n', "e.csv")), "e.csv:2: column 2: empty cell");
+});
+
+test("pushed in pieces, split anywhere, the reader gives the same rows, info and errors as one piece", () => {
+  const texts: [string, CsvOptions][] = [
+    ['\ufeff# c\n"a,1","b ""q"""\r\n1.5,2\n\n"3", 4\n5,6', {}],
+    [",0,1\n0,1,2\n1,3,4\n", {}],
+    ["  1 2\t3\n# x\n4\t\t5   6\n", { header: "no" }],
+    ['a,b\n1,2\n3,"x\n4"\n', {}],
+  ];
+  const run = (pieces: string[], options: CsvOptions) => {
+    const r = new CsvReader("p.csv", options);
+    try {
+      for (const p of pieces) r.push(p);
+      r.end();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return JSON.stringify([r.cols, r.info, Array.from(r.takeAll())]);
+  };
+  for (const [text, options] of texts) {
+    const whole = run([text], options);
+    for (let i = 0; i <= text.length; i++) {
+      for (const j of [i, Math.min(text.length, i + 3)]) {
+        assert.is(run([text.slice(0, i), text.slice(i, j), text.slice(j)], options), whole, `split at ${i}, ${j} of ${JSON.stringify(text)}`);
+      }
+    }
+  }
 });
 
 test("errors name file, line and column", () => {
@@ -53,7 +130,7 @@ test("errors name file, line and column", () => {
   assert.is(userError(() => parseCsv([...rows, "Infinity,8,9"].join("\n"), "d.csv")), "d.csv:4: column 1: 'Infinity' is not a finite number");
   assert.is(userError(() => parseCsv([...rows, "1,2,3,4"].join("\n"), "d.csv")), "d.csv:4: has 4 columns, expected 3 (as the header)");
   assert.is(userError(() => parseCsv("1 2 3\n\n4 5\n", "d.txt")), "d.txt:3: has 2 columns, expected 3 (as the first row)");
-  assert.is(userError(() => parseCsv("1,,3\n", "d.csv")), "d.csv:1: column 2: empty cell");
+  assert.is(userError(() => parseCsv("x,y,z\n1,,3\n", "d.csv")), "d.csv:2: column 2: empty cell");
   assert.is(userError(() => parseCsv("1,1e39,3\n", "d.csv")), "d.csv:1: column 2: '1e39' is outside the float32 range");
 });
 
@@ -112,12 +189,39 @@ test("gmm-default loads the bundled 3000×10 data; its empirical moments match t
   }
 });
 
+test("a CSV row source yields the file's rows in chunks across 1 MiB block boundaries, equal to readCsv", () => {
+  const dir = mkdtempSync(join(tmpdir(), "emlab-csv-"));
+  const lines = ['"u","v","w"'];
+  for (let i = 0; i < 60_000; i++) lines.push(`${i},${(i * 7) % 13}.25,"${-i / 8}"${i % 1000 === 0 ? "\n# every 1000 rows a comment" : ""}`);
+  const file = join(dir, "chunks.csv");
+  writeFileSync(file, lines.join("\r\n"));
+  const whole = readCsv(file);
+  const src = openRowSource(file);
+  assert.equal([src.cols, src.rows, src.info], [3, undefined, whole.info]);
+  const got = new Float32Array(whole.data.length);
+  let next = 0;
+  for (const c of src.chunks(7000)) {
+    assert.is(c.first, next);
+    assert.ok(c.rows === 7000 || c.first + c.rows === whole.rows);
+    got.set(c.data, next * 3);
+    next += c.rows;
+  }
+  assert.is(next, 60_000);
+  assert.ok(got.every((v, i) => Object.is(v, whole.data[i])));
+  // an error deep in the file names its line, from a chunked pass too
+  writeFileSync(file, lines.slice(0, 50_000).join("\n") + "\n1,2,zz\n");
+  const bad = openRowSource(file);
+  assert.is(userError(() => [...bad.chunks(4096)]), `${file}:${50_000 + 50 + 1}: column 3: 'zz' is not a number`);
+});
+
 test("loadData treats other specs as CSV paths", () => {
   const dir = mkdtempSync(join(tmpdir(), "emlab-csv-"));
   const file = join(dir, "s.csv");
   writeFileSync(file, "1 2\n3 4\n");
   const d = loadData(file);
   assert.equal([d.matrix.rows, d.matrix.cols, d.source, d.name], [2, 2, file, file]);
+  assert.equal(d.input, { format: "csv", separator: "whitespace", header: { mode: "auto", line: null, reason: "every cell is a number" }, indexColumn: false });
+  assert.is(loadData(file, { header: "yes" }).matrix.rows, 1);
 });
 
 test.run();

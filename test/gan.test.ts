@@ -175,11 +175,11 @@ test("exported models: generator image in [0,1] equals (eval G + 1)/2; discrimin
 });
 
 const dir = mkdtempSync(join(tmpdir(), "emlab-gan-"));
-const base = (out: string, epochs: number): GanConfig => ({ epochs, batchSize: 128, lr: 2e-4, beta1: 0.5, beta2: 0.999, dropout: 0.3, seed: 5, limit: 512, testLimit: 256, threads: 1, out });
+const base = (epochs: number): GanConfig => ({ epochs, batchSize: 128, lr: 2e-4, beta1: 0.5, beta2: 0.999, dropout: 0.3, seed: 5, limit: 512, testLimit: 256, threads: 1 });
 
 test("a short run on 512 images: finite, moving losses, plots, samples, models; resume continues exactly", async () => {
   const a = join(dir, "a");
-  const run = await runGan(base(a, 2));
+  const run = await runGan(base(2), { out: a });
   assert.is(run.epochs.length, 2);
   for (const e of run.epochs) for (const v of [e.train.g, e.train.d, e.test.g, e.test.d]) assert.ok(Number.isFinite(v) && v > 0);
   assert.ok(run.epochs[0].train.g !== run.epochs[1].train.g && run.epochs[0].test.d !== run.epochs[1].test.d, "losses move");
@@ -187,8 +187,8 @@ test("a short run on 512 images: finite, moving losses, plots, samples, models; 
   assert.equal(JSON.parse(readFileSync(join(a, "results.json"), "utf8")).epochs, run.epochs);
 
   const b = join(dir, "b");
-  await runGan(base(b, 1));
-  const resumed = await runGan(base(b, 2), { resume: true });
+  await runGan(base(1), { out: b });
+  const resumed = await runGan(base(2), { out: b, resume: true });
   assert.is(resumed.config.resumedFrom, 1);
   assert.equal(resumed.epochs.map((e) => [e.train, e.test]), run.epochs.map((e) => [e.train, e.test]));
 });

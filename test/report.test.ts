@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { canonicalJson } from "../src/report/canonical.js";
-import { safeSvg } from "../src/report/content.js";
+import { safeSvg } from "../src/report/blocks.js";
 import { inlineHtml } from "../src/report/html.js";
 import { escapeMarkdown } from "../src/report/markdown.js";
 import { escapeHtml, markdownSections, markdownToHtml } from "../src/report/md-to-html.js";
@@ -166,7 +166,7 @@ test("a different setting reruns that stage; --only 2c without its inputs is a o
 test("flag errors name the flag", async () => {
   const bad = await emlab(["report", "--only", "1a,3x"]);
   assert.is(bad.code, 2);
-  assert.is(bad.stderr, "emlab: --only: unknown stage '3x' (stages: 1a, 1b, 2a, 2b, 2c)\n");
+  assert.is(bad.stderr, "emlab: --only: '3x' is not one of 1a, 1b, 2a, 2b, 2c\n");
   const file = join(base, "a-file");
   writeFileSync(file, "x");
   const notDir = await emlab(["report", "--out", file]);

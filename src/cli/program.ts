@@ -2,10 +2,11 @@
 // in-process. yargs' own complaints become one-line UserErrors naming the flag.
 import yargs, { type Argv, type CommandModule } from "yargs";
 import { UserError } from "../util/errors.js";
+import { choiceError } from "./args.js";
 import { commands } from "./commands.js";
 
 /** yargs' own messages, reworded so the first line names the flag with its dashes (or the word). */
-export function yargsMessage(msg: string, argv: string[] = []): string {
+function yargsMessage(msg: string, argv: string[] = []): string {
   const first = msg.split("\n")[0];
   const word = argv.find((a) => !a.startsWith("-"));
   const flags = (list: string) => list.split(", ").map((f) => `--${f}`).join(", ");
@@ -14,6 +15,11 @@ export function yargsMessage(msg: string, argv: string[] = []): string {
   if ((m = /^Not enough arguments following: (.+)$/.exec(first))) return `${flags(m[1])}: expected a value after the flag`;
   if ((m = /^Unknown arguments?: (.+)$/.exec(first))) return `unknown argument ${m[1].split(", ").map((a) => `'${a}'`).join(", ")} (see emlab --help)`;
   if ((m = /^Missing required arguments?: (.+)$/.exec(first))) return `${flags(m[1])}: required`;
+  // a choice flag's bad value: `Argument: covariance, Given: "Diag", Choices: "diag", "spherical", "full"` on the next line
+  if (first === "Invalid values:" && (m = /Argument: (.+?), Given: (.*?), Choices: (.*)$/m.exec(msg))) {
+    const quoted = (list: string) => [...list.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((q) => JSON.parse(`"${q[1]}"`) as string);
+    return choiceError(m[1], quoted(m[2]).join(", "), quoted(m[3]));
+  }
   return first;
 }
 
@@ -21,7 +27,7 @@ export function yargsMessage(msg: string, argv: string[] = []): string {
  * Every string flag takes a value: `--k` with nothing after it is an error, not the default.
  * A boolean flag given as `--json=VALUE` takes only true or false (yargs reads anything else as false).
  */
-export function requireValues(c: CommandModule<any, any>, argv: string[] = []): CommandModule<any, any> {
+function requireValues(c: CommandModule<any, any>, argv: string[] = []): CommandModule<any, any> {
   const build = c.builder;
   if (typeof build !== "function") return c;
   return {

@@ -4,10 +4,11 @@
 import type { CommandModule } from "yargs";
 import { defaultThreads } from "../parallel/pool.js";
 import { runReport, type ReportOptions } from "../report/run.js";
-import { STAGE_IDS, type Mode, type StageId } from "../report/stages.js";
+import { REPORT_DEFAULTS, type Mode } from "../report/stage.js";
+import { STAGE_IDS } from "../report/stages/index.js";
 import { UserError } from "../util/errors.js";
 import { acquireOutLock } from "../util/lock.js";
-import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { parseChoice, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 interface ReportArgs {
   out: string;
@@ -21,19 +22,17 @@ interface ReportArgs {
 }
 
 /** "1a,2c" → stage ids in run order; an unknown id names the flag. */
-export function parseOnly(raw: unknown): StageId[] {
+export function parseOnly(raw: unknown): string[] {
   if (raw === undefined) return [...STAGE_IDS];
   const text = parseStringFlag("only", raw);
   const ids = text.split(",").map((s) => s.trim()).filter((s) => s !== "");
   if (ids.length === 0) throw new UserError(`--only: '${text}' names no stage (use e.g. 1a,1b or 2a,2b,2c)`);
-  for (const id of ids) {
-    if (!(STAGE_IDS as readonly string[]).includes(id)) throw new UserError(`--only: unknown stage '${id}' (stages: ${STAGE_IDS.join(", ")})`);
-  }
+  for (const id of ids) parseChoice("only", id, STAGE_IDS);
   return STAGE_IDS.filter((id) => ids.includes(id));
 }
 
 /** Check every flag; throws a UserError naming the first bad one. */
-export function reportOptions(a: ReportArgs): ReportOptions {
+function reportOptions(a: ReportArgs): ReportOptions {
   if (a.quick && a.tiny) throw new UserError("--quick and --tiny: choose one");
   const out = parseOutFlag(a.out);
   const mode: Mode = a.tiny ? "tiny" : a.quick ? "quick" : "full";
@@ -53,12 +52,12 @@ export const reportCommand: CommandModule<{}, ReportArgs> = {
   describe: "run every exercise (cached by configuration) and write OUT/report.html and OUT/report.md",
   builder: (y) =>
     y
-      .option("out", { type: "string", default: "out", describe: "output directory (one subdirectory per stage, report.html, report.md)" })
+      .option("out", { type: "string", default: REPORT_DEFAULTS.out, describe: "output directory (one subdirectory per stage, report.html, report.md)" })
       .option("quick", { type: "boolean", default: false, describe: "small settings for a first look in a few minutes (the report says what was reduced)" })
       .option("tiny", { type: "boolean", default: false, hidden: true, describe: "tiny settings, for the test suite only" })
       .option("force", { type: "boolean", default: false, describe: "rerun the selected stages even when up to date (training starts afresh)" })
       .option("only", { type: "string", describe: `stages to run, comma-separated: ${STAGE_IDS.join(",")} (default: all)` })
-      .option("seed", { type: "string", default: "1", describe: "random seed of every stage" })
+      .option("seed", { type: "string", default: String(REPORT_DEFAULTS.seed), describe: "random seed of every stage" })
       .option("threads", { type: "string", describe: "threads for MNIST fits and onnxruntime (default: the cores available)" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
   handler: async (a) => {

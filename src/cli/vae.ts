@@ -3,7 +3,7 @@
 import type { CommandModule } from "yargs";
 import { runVae, vaeSummary, VAE_DEFAULTS, type VaeConfig, type VaeRun } from "../experiments/vae.js";
 import { acquireOutLock } from "../util/lock.js";
-import { progress } from "../util/progress.js";
+import { progress, withBars } from "../util/progress.js";
 import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
 
 interface VaeArgs {
@@ -68,7 +68,7 @@ export const vaeCommand: CommandModule<{}, VaeArgs> = {
     const config = vaeConfig(a);
     const out = parseOutFlag(a.out);
     acquireOutLock(out, "vae");
-    const run = await runVae(config, { out, resume: a.resume, progress });
+    const run = await withBars(progress, (show) => runVae(config, { out, resume: a.resume, onProgress: show }));
     if (a.json) {
       process.stdout.write(JSON.stringify(vaeSummary(run)) + "\n");
       return;

@@ -3,7 +3,8 @@
 // [0,1]) and compared with MNIST in one fixed feature space, the PCA-50 of the training set:
 // Fréchet distance to the test set, class coverage under the GMM Bayes classifier, pixel sharpness,
 // nearest-training-image distances, and the training cost from each run's results.json.
-// Writes comparison.md and comparison.json. Method: docs/gan.md#comparison. Node only.
+// runCompare (the run contract, src/experiments/contract.ts) writes comparison.md,
+// comparison.json and the cached classifier.json. Method: docs/gan.md#comparison. Node only.
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,12 +15,13 @@ import { loadMnist } from "../data/mnist.js";
 import { PCA } from "../decomposition/pca.js";
 import { GmmBayesClassifier } from "../classify/bayes.js";
 import { fitBayesParallel } from "../classify/fit-parallel.js";
-import type { CovarianceType } from "../mixture/gaussian-mixture.js";
-import { createSession, runGraph } from "../onnx/index.js";
+import { GMM_DEFAULTS, type CovarianceType } from "../mixture/gaussian-mixture.js";
+import { createSession } from "../onnx/index.js";
 import * as ort from "onnxruntime-node";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
+import type { RunOptions, StepStart } from "../experiments/contract.js";
 import { classCoverage, type Coverage } from "./coverage.js";
 import { frechetDistance, gaussianStats, type GaussianStats } from "./frechet.js";
 import { nearestDistances, quantile, summarise, type NearestSummary } from "./memorisation.js";
@@ -36,13 +38,14 @@ export interface ClassifierConfig {
   seed: number;
 }
 
-/** Default labelling classifier: diagonal covariances, 10 components per digit on PCA-50 features. */
-export const DEFAULT_CLASSIFIER: ClassifierConfig = { nComponents: 5, covarianceType: "full", regCovar: 1e-6, nInit: 1, maxIter: 500, tol: 1e-5, seed: 1 };
+/** Default labelling classifier: full covariances, 5 components per digit (on the PCA features of CompareConfig.pca), its own fixed seed. */
+export const DEFAULT_CLASSIFIER: ClassifierConfig = { nComponents: 5, covarianceType: "full", regCovar: GMM_DEFAULTS.regCovar, nInit: 1, maxIter: GMM_DEFAULTS.maxIter, tol: GMM_DEFAULTS.tol, seed: 1 };
 
 export interface CompareConfig {
+  /** The VAE's run directory (its decoder.onnx is the sampler; history.json gives the training cost). */
   vae: string;
+  /** The GAN's run directory (generator.onnx; results.json). */
   gan: string;
-  out: string;
   /** Samples drawn from each model. */
   samples: number;
   seed: number;
@@ -91,8 +94,24 @@ export interface ModelMetrics extends SetMetrics {
   cost: TrainingCost;
 }
 
+/** Defaults of a run: 10000 samples per model, PCA-50 features, the default labelling classifier. */
+export const COMPARE_DEFAULTS: Readonly<Omit<CompareConfig, "vae" | "gan" | "mnistDir" | "limit" | "testLimit">> = {
+  samples: 10000,
+  seed: 1,
+  pca: 50,
+  classifier: DEFAULT_CLASSIFIER,
+  threads: 2,
+};
+
+/** Progress: each measuring step as it begins. */
+export type CompareEvent = StepStart;
+
+/** The steps of a comparison, in order (what CompareEvent names). */
+const STEPS = ["loading MNIST", "feature space and classifier", "test set", "VAE samples", "GAN samples"] as const;
+
 export interface Comparison {
-  config: CompareConfig;
+  /** The config, with the output directory after the model directories. */
+  config: CompareConfig & { out: string };
   date: string;
   classifier: ClassifierConfig & { pca: number; testError: number; cached: boolean };
   /** The MNIST test set measured like a model (FD: training set against test set). */
@@ -209,9 +228,9 @@ interface FeatureSpace {
 }
 
 /** The PCA and the labelling classifier: from OUT/classifier.json when its settings match, else fitted and cached. */
-async function featureSpace(config: CompareConfig, train: { images: Matrix; bytes: Uint8Array; labels: Uint8Array }, test: { images: Matrix; labels: Uint8Array }): Promise<FeatureSpace> {
+async function featureSpace(config: CompareConfig, out: string, train: { images: Matrix; bytes: Uint8Array; labels: Uint8Array }, test: { images: Matrix; labels: Uint8Array }): Promise<FeatureSpace> {
   const key = { pca: config.pca, trainRows: train.images.rows, ...config.classifier };
-  const path = join(config.out, CLASSIFIER_FILE);
+  const path = join(out, CLASSIFIER_FILE);
   if (existsSync(path)) {
     try {
       const j = JSON.parse(readFileSync(path, "utf8"));
@@ -292,9 +311,10 @@ async function measure(set: Measured, fs: FeatureSpace, trainFeatures: Matrix, t
   };
 }
 
-/** Draws the samples, measures both models and the test set, writes nothing (see writeComparison). */
-export async function runCompare(config: CompareConfig, onStage?: (stage: string) => void): Promise<Comparison> {
-  const stage = onStage ?? (() => {});
+/** Draws the samples, measures both models and the test set, and writes comparison.md and comparison.json into `opts.out`. */
+export async function runCompare(config: CompareConfig, opts: RunOptions<CompareEvent>): Promise<Comparison & { files: string[] }> {
+  const { out, onProgress } = opts;
+  const stage = (step: (typeof STEPS)[number]) => onProgress?.({ kind: "step", step, index: STEPS.indexOf(step) + 1, total: STEPS.length });
   const vaeFile = join(config.vae, "decoder.onnx");
   const ganFile = join(config.gan, "generator.onnx");
   // open both samplers before any heavy work, so a missing model fails at once
@@ -304,7 +324,7 @@ export async function runCompare(config: CompareConfig, onStage?: (stage: string
   const train = loadMnist("train", { dir: config.mnistDir, limit: config.limit });
   const test = loadMnist("test", { dir: config.mnistDir, limit: config.testLimit });
   stage("feature space and classifier");
-  const fs = await featureSpace(config, train, test);
+  const fs = await featureSpace(config, out, train, test);
   const trainFeatures = fs.pca.transform(train.images);
   const testFeatures = fs.pca.transform(test.images);
   const testStats = gaussianStats(testFeatures);
@@ -321,15 +341,16 @@ export async function runCompare(config: CompareConfig, onStage?: (stage: string
   const dirs = [config.vae, config.gan];
   const files = [["decoder.onnx", "encoder.onnx"], ["generator.onnx", "discriminator.onnx"]];
   for (let k = 0; k < 2; k++) {
-    stage(`${names[k]} samples`);
+    stage(`${names[k]} samples` as const);
     const images = await sample(samplers[k], config.samples, new Rng(config.seed + k));
     const m = await measure({ features: fs.pca.transform(images), images }, fs, trainFeatures, testStats, percentiles, config.threads);
     const { nearestAll: _drop, labels: _labels, ...metrics } = m;
     models.push({ name: names[k], file: samplers[k].file, latent: samplers[k].latent, ...metrics, cost: trainingCost(dirs[k], files[k]) });
     await samplers[k].session.release();
   }
+  const { vae, gan, ...rest } = config;
   const c: Comparison = {
-    config,
+    config: { vae, gan, out, ...rest },
     date: new Date().toISOString(),
     classifier: { ...config.classifier, pca: config.pca, testError: fs.testError, cached: fs.cached },
     reference,
@@ -337,7 +358,7 @@ export async function runCompare(config: CompareConfig, onStage?: (stage: string
     paragraph: "",
   };
   c.paragraph = comparisonParagraph(c);
-  return c;
+  return { ...c, files: writeComparison(out, c) };
 }
 
 // ---------------------------------------------------------------- the report
@@ -427,7 +448,7 @@ export function comparisonParagraph(c: Comparison): string {
 }
 
 /** Writes comparison.md and comparison.json into `out`; returns their paths. */
-export function writeComparison(out: string, c: Comparison): string[] {
+function writeComparison(out: string, c: Comparison): string[] {
   const md = [
     "# VAE versus GAN on MNIST",
     "",

@@ -1,20 +1,19 @@
 // Node-only: read a CSV file (the parser itself, csv-parse.ts, runs in browsers too).
 import { readFileSync } from "node:fs";
 import { fileError } from "../util/errors.js";
-import { parseCsv } from "./csv-parse.js";
-import type { Matrix } from "../core/matrix.js";
+import { parseCsv, type CsvMatrix, type CsvOptions } from "./csv-parse.js";
 
 export { parseCsv };
 
 /** Read and parse a numeric CSV file; an unreadable path is a UserError naming it. */
-export function readCsv(path: string): Matrix {
+export function readCsv(path: string, options: CsvOptions = {}): CsvMatrix {
   let text: string;
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
     throw fileError(path, null, `cannot read: ${describeFsError(e)}`);
   }
-  return parseCsv(text, path);
+  return parseCsv(text, path, options);
 }
 
 /** "no such file or directory" from an ENOENT error, and so on; the message without the stack. */

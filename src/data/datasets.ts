@@ -1,20 +1,24 @@
-// Named data sets for the CLI's --data flag: the bundled GMM data, MNIST images, or a CSV path.
+// Named data sets for the CLI's --data flag: the bundled GMM data, MNIST images, or the path of
+// a CSV or .npy file (row-source.ts).
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Matrix } from "../core/matrix.js";
-import { readCsv } from "./csv.js";
+import type { CsvOptions } from "./csv-parse.js";
 import { loadMnist } from "./mnist.js";
+import { readMatrixFile, type InputInfo } from "./row-source.js";
 
-/** The names --data accepts besides a CSV path. */
+/** The names --data accepts besides a file path. */
 export const DATASET_NAMES = ["gmm-default", "mnist-train", "mnist-test"] as const;
 
 export interface LoadedData {
   matrix: Matrix;
   /** The file the rows came from. */
   source: string;
-  /** The spec's name (`gmm-default`, `mnist-train`, …) or the CSV path. */
+  /** The spec's name (`gmm-default`, `mnist-train`, …) or the file's path. */
   name: string;
+  /** How a CSV or .npy file was read (separator, header, dtype); absent for MNIST. */
+  input?: InputInfo;
   /** For gmm-default: the JSON file with the generating mixture. */
   truthFile?: string;
 }
@@ -42,15 +46,17 @@ export function displayPath(p: string): string {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
 }
 
-/** Load `gmm-default`, `mnist-train`, `mnist-test` (images only, n×784 in [0, 1]) or a CSV path. */
-export function loadData(spec: string, opts: { mnistDir?: string } = {}): LoadedData {
+/** Load `gmm-default`, `mnist-train`, `mnist-test` (images only, n×784 in [0, 1]) or a CSV or .npy path (`header` applies to CSV). */
+export function loadData(spec: string, opts: { mnistDir?: string; header?: CsvOptions["header"] } = {}): LoadedData {
   if (spec === "gmm-default") {
     const { csv, truth } = gmmDefaultPaths();
-    return { matrix: readCsv(displayPath(csv)), source: displayPath(csv), name: spec, truthFile: displayPath(truth) };
+    const { matrix, info } = readMatrixFile(displayPath(csv));
+    return { matrix, source: displayPath(csv), name: spec, truthFile: displayPath(truth), input: info };
   }
   if (spec === "mnist-train" || spec === "mnist-test") {
     const m = loadMnist(spec === "mnist-train" ? "train" : "test", { dir: opts.mnistDir });
     return { matrix: m.images, source: displayPath(m.imagesFile), name: spec };
   }
-  return { matrix: readCsv(spec), source: spec, name: spec };
+  const { matrix, info } = readMatrixFile(spec, { header: opts.header });
+  return { matrix, source: spec, name: spec, input: info };
 }

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
 import { loadMnist } from "../data/mnist.js";
 import {
-  discriminatorModel, evalGraph, GAN_ARCH, ganChunkGraph, GanChunkFeeds, generatorModel,
+  discriminatorModel, evalGraph, GAN_ARCH, ganChunkGraph, GanChunkFeeds, GAN_DROPOUT, GAN_OPTIM, generatorModel,
   initGan, layerSpecs, parameterCount, Params, sampleGraph, toTanhRange, type GanOptim,
 } from "../models/gan.js";
 import { runGraph, serialize, sessionFor, TrainStep } from "../onnx/index.js";
@@ -24,8 +24,9 @@ import { snapshotEpochs, writeLossChart, type EpochRecord } from "../train/histo
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
+import type { RunOptions, Tick, UnitDone } from "./contract.js";
 
-/** Everything a run depends on (echoed into results.json; all but epochs/threads/out must match on --resume). */
+/** Everything a run depends on (echoed into results.json with the output directory; all but epochs/threads must match on --resume). */
 export interface GanConfig extends GanOptim {
   epochs: number;
   batchSize: number;
@@ -39,8 +40,20 @@ export interface GanConfig extends GanOptim {
   mnistDir?: string;
   /** onnxruntime intra-op threads. */
   threads: number;
-  out: string;
 }
+
+/** Defaults of a run: the assignment's 50 epochs, batches of 128, the optimiser and dropout of src/models/gan.ts. */
+export const GAN_DEFAULTS: Readonly<Omit<GanConfig, "limit" | "testLimit" | "mnistDir">> = {
+  epochs: 50,
+  batchSize: 128,
+  ...GAN_OPTIM,
+  dropout: GAN_DROPOUT,
+  seed: 1,
+  threads: 2,
+};
+
+/** Progress: ticks over each epoch's batches ("epoch 3/50"), a unit after each epoch's checkpoint is written. */
+export type GanEvent = Tick | UnitDone<GanEpoch>;
 
 /** One epoch in the JSON output: mean training losses, test losses, wall seconds (training + evaluation). */
 export interface GanEpoch {
@@ -54,14 +67,14 @@ export interface GanEpoch {
 
 /** The result of `runGan` (the document written to results.json and printed by --json). */
 export interface GanRun {
-  config: GanConfig & { trainRows: number; testRows: number; resumedFrom: number };
+  config: GanConfig & { out: string; trainRows: number; testRows: number; resumedFrom: number };
   parameters: { G: number; D: number };
   epochs: GanEpoch[];
   files: { plots: string[]; samples: string[]; onnx: string[]; checkpoint: string; results: string };
 }
 
 /** Called after every batch (done of total in this epoch) and after every epoch. */
-export interface GanProgress {
+interface GanProgress {
   batch?(epoch: number, done: number, total: number): void;
   epoch?(e: GanEpoch): void;
 }
@@ -77,8 +90,6 @@ const KIND = "gan";
 const SAMPLE_GRID = 64;
 /** Test rows per evaluation run: 2500 ran the 10000 rows faster than 1000 or 10000 (docs/gan.md). */
 const EVAL_CHUNK = 2500;
-/** Config fields that may change between a run and its --resume. */
-const RESUMABLE = ["epochs", "threads", "out"];
 
 // ---------------------------------------------------------------- seeds and noise
 
@@ -140,16 +151,23 @@ export function sampleFile(e: number): string {
   return `samples-epoch-${pad2(e)}.png`;
 }
 
-/** Train (or resume) a GAN; writes plots, sample grids, checkpoint, ONNX models and results.json into config.out. */
-export async function runGan(config: GanConfig, opts: { resume?: boolean; progress?: GanProgress } = {}): Promise<GanRun> {
+/** Train (or resume) a GAN; writes plots, sample grids, checkpoint, ONNX models and results.json into opts.out. */
+export async function runGan(config: GanConfig, opts: RunOptions<GanEvent, true>): Promise<GanRun> {
+  const { onProgress } = opts;
   const train = loadMnist("train", { dir: config.mnistDir, limit: config.limit });
   const testSet = loadMnist("test", { dir: config.mnistDir, limit: config.testLimit });
   checkConfig(config, train.images.rows);
+  // the epoch loop reports through two callbacks; they become the contract's events here
+  const progress: GanProgress = {
+    batch: (epoch, done, total) => onProgress?.({ kind: "tick", label: `epoch ${epoch}/${config.epochs}`, done, total }),
+    epoch: (record) => onProgress?.({ kind: "unit", done: record.epoch, total: config.epochs, record }),
+  };
   // Two runs on one --out are kept apart by the CLI's lock (src/util/lock.ts), taken before this.
-  return trainLocked(config, train.images, testSet.images, opts);
+  // The output directory is echoed into results.json after the rest of the config.
+  return trainLocked({ ...config, out: opts.out }, train.images, testSet.images, { resume: opts.resume, progress });
 }
 
-async function trainLocked(config: GanConfig, trainImages: Matrix, testImages: Matrix, opts: { resume?: boolean; progress?: GanProgress }): Promise<GanRun> {
+async function trainLocked(config: GanConfig & { out: string }, trainImages: Matrix, testImages: Matrix, opts: { resume?: boolean; progress?: GanProgress }): Promise<GanRun> {
   const { out, seed } = config;
   const optim: GanOptim = { lr: config.lr, beta1: config.beta1, beta2: config.beta2 };
   const data: Matrix = { data: toTanhRange(trainImages.data), rows: trainImages.rows, cols: trainImages.cols };

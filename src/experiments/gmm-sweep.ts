@@ -1,23 +1,34 @@
 // The K sweep of Exercise 1a: fit a Gaussian mixture for each K, keep the final NLL, BIC and
 // AIC, choose K by minimum BIC, and report the chosen model's components by increasing weight.
-// Used by `emlab gmm` and `emlab report`; writes nll-vs-k.svg, parameters.{md,json}, runs.json.
+// runGmmSweep (the run contract, ./contract.ts) loads the data, fits and writes nll-vs-k.svg,
+// parameters.{md,json}, runs.json and model.json; fitSweep is the computation on a matrix. Node only.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
+import { nodeCore } from "../core/node.js";
 import type { Core } from "../core/wasm.js";
+import { CSV_DEFAULTS, type HeaderMode } from "../data/csv-parse.js";
+import { displayPath, loadData } from "../data/datasets.js";
+import { readLabelFile } from "../data/labels.js";
+import { loadMnistInto } from "../data/mnist.js";
+import type { InputInfo } from "../data/row-source.js";
 import type { ChunkRunner } from "../mixture/chunked.js";
 import { covarianceEntry, type ComponentVariance } from "../mixture/covariance.js";
-import { GaussianMixture, sortByWeight, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
+import { GaussianMixture, GMM_DEFAULTS, sortByWeight, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
+import { EmThreadPool } from "../parallel/em-threads.js";
+import { defaultThreads } from "../parallel/pool.js";
 import { lineChart } from "../plot/svg.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
+import { UserError } from "../util/errors.js";
+import { kRange } from "../util/k-list.js";
+import type { RunOptions, UnitDone } from "./contract.js";
 
-export interface GmmSweepConfig {
+/** What the sweep fits with: every setting that changes its numbers (echoed into runs.json). */
+export interface GmmSweepSettings {
   ks: number[];
   covarianceType: CovarianceType;
   init: InitMethod;
-  /** Hard-assignment start, one label per row (in 0..min(ks)−1); replaces `init`. */
-  initLabels?: Int32Array;
-  /** Name of the label file, echoed into the outputs. */
+  /** Name of a hard-assignment label file (one label per row, in 0..min(ks)−1); replaces `init`. */
   initLabelsFile?: string;
   seed: number;
   maxIter: number;
@@ -27,12 +38,42 @@ export interface GmmSweepConfig {
   nInit?: number;
 }
 
+/** A whole run: the settings, the data set (and how to read it) and the E-step threads. */
+export interface GmmSweepConfig extends GmmSweepSettings {
+  /** A CSV or .npy path, or gmm-default | mnist-train | mnist-test (src/data/datasets.ts). */
+  data: string;
+  mnistDir?: string;
+  /** A CSV's header row: auto | yes | no (src/data/csv-parse.ts, headerDecision); the decision is reported in data.input. */
+  header: HeaderMode;
+  /** E-step threads (1 starts no worker); every number is the same for any count. */
+  threads: number;
+}
+
+/** Defaults of a run (Exercise 1a's settings); no nInit: the estimator's rule (GaussianMixture) decides. */
+export const GMM_SWEEP_DEFAULTS: Readonly<Omit<GmmSweepConfig, "initLabelsFile" | "nInit" | "mnistDir">> = {
+  data: "gmm-default",
+  header: CSV_DEFAULTS.header,
+  ks: kRange(1, 10),
+  covarianceType: GMM_DEFAULTS.covarianceType,
+  init: GMM_DEFAULTS.init,
+  seed: 1,
+  maxIter: GMM_DEFAULTS.maxIter,
+  tol: GMM_DEFAULTS.tol,
+  regCovar: GMM_DEFAULTS.regCovar,
+  threads: defaultThreads(),
+};
+
+/** A fitted K: `done` of `total` K, with its run. */
+export type GmmSweepEvent = UnitDone<GmmRun>;
+
 export interface GmmDataInfo {
   source: string;
   n: number;
   d: number;
   /** For the bundled data: the JSON with the generating mixture. */
   truthFile?: string;
+  /** How a CSV or .npy file was read (separator, header decision, dtype). */
+  input?: InputInfo;
 }
 
 /** One fitted K. */
@@ -60,7 +101,7 @@ export interface GmmModelReport {
 
 export interface GmmSweepResult {
   data: GmmDataInfo;
-  config: Omit<GmmSweepConfig, "initLabels">;
+  config: GmmSweepSettings;
   runs: GmmRun[];
   chosenK: number;
   selection: { criterion: "BIC"; reason: string };
@@ -70,19 +111,64 @@ export interface GmmSweepResult {
 }
 
 // ---------------------------------------------------------------------------------------
+// the run
+
+/**
+ * The data of a run: MNIST converted straight into `core`'s arena, where the fits use it in place
+ * (peak memory under 2× the f32 pixels); anything else through loadData (`header` applies to a
+ * CSV; `input` says how the file was read).
+ */
+function loadSweepData(
+  spec: string,
+  mnistDir: string | undefined,
+  header: HeaderMode,
+  core: Core,
+): { matrix: Matrix; source: string; truthFile?: string; input?: InputInfo } {
+  if (spec === "mnist-train" || spec === "mnist-test") {
+    const m = loadMnistInto(core, spec === "mnist-train" ? "train" : "test", { dir: mnistDir });
+    return { matrix: m.images, source: displayPath(m.imagesFile) };
+  }
+  return loadData(spec, { mnistDir, header });
+}
+
+/** Fits every K of `config.ks` on `config.data` and writes the outputs into `opts.out`; bad data or labels throw before anything is written. */
+export async function runGmmSweep(config: GmmSweepConfig, opts: RunOptions<GmmSweepEvent>): Promise<GmmSweepResult & { files: string[] }> {
+  const { data: spec, mnistDir, header, threads, ...settings } = config;
+  const core = nodeCore();
+  // The E-steps' fixed row chunks run on `threads` threads; the numbers are the same for any count.
+  // The pool exists before the data are read, so that MNIST can go straight into its arena.
+  const pool = threads > 1 ? new EmThreadPool({ threads }) : undefined;
+  let result: GmmSweepResult;
+  try {
+    const data = loadSweepData(spec, mnistDir, header, pool?.core ?? core);
+    const X = data.matrix;
+    const maxK = Math.max(...settings.ks);
+    if (maxK > X.rows) throw new UserError(`--k: K = ${maxK} exceeds the ${X.rows} data rows of ${data.source}`);
+    // A hard start must be valid for every K swept, so labels run over 0..min(K)−1.
+    const initLabels = settings.initLabelsFile === undefined ? undefined : readLabelFile(settings.initLabelsFile, X.rows, Math.min(...settings.ks));
+    const info: GmmDataInfo = { source: data.source, n: X.rows, d: X.cols, truthFile: data.truthFile, input: data.input };
+    result = fitSweep(X, info, settings, { core, pool, initLabels, onProgress: opts.onProgress });
+  } finally {
+    await pool?.close();
+  }
+  return { ...result, files: writeSweepOutputs(opts.out, result) };
+}
+
+// ---------------------------------------------------------------------------------------
 // the sweep
 
 /**
- * Fit every K of `config.ks` on X (f32 n×d); `onRun(done, run)` after each K. `pool` (e.g. an
- * EmThreadPool, which the caller closes) runs the E-steps on several threads — the same bits
- * as without it; it is a resource, not a setting, so it stays out of `config` (serialised into
- * runs.json and the report's cache key). Fits then allocate in pool.core and `core` is not used.
+ * Fit every K of `config.ks` on X (f32 n×d). `pool` (e.g. an EmThreadPool, which the caller
+ * closes) runs the E-steps on several threads — the same bits as without it; it is a resource,
+ * not a setting, so it stays out of `config` (serialised into runs.json and the report's cache
+ * key). Fits then allocate in pool.core and `core` is not used. `initLabels` (one per row)
+ * replaces `config.init`.
  */
-export function runGmmSweep(
+export function fitSweep(
   X: Matrix,
   data: GmmDataInfo,
-  config: GmmSweepConfig,
-  opts: { core?: Core; pool?: ChunkRunner; onRun?: (done: number, run: GmmRun) => void } = {},
+  config: GmmSweepSettings,
+  opts: { core?: Core; pool?: ChunkRunner; initLabels?: Int32Array; onProgress?: (e: GmmSweepEvent) => void } = {},
 ): GmmSweepResult {
   const runs: GmmRun[] = [];
   const fitted = new Map<number, GaussianMixture>();
@@ -94,7 +180,7 @@ export function runGmmSweep(
       maxIter: config.maxIter,
       tol: config.tol,
       regCovar: config.regCovar,
-      init: config.initLabels ? { labels: config.initLabels } : config.init,
+      init: opts.initLabels ? { labels: opts.initLabels } : config.init,
       nInit: config.nInit,
       seed: config.seed,
       // With a pool, fit allocates in pool.core, and bic/aic below score on the default core,
@@ -114,15 +200,14 @@ export function runGmmSweep(
     };
     runs.push(run);
     fitted.set(k, gm);
-    opts.onRun?.(runs.length, run);
+    opts.onProgress?.({ kind: "unit", done: runs.length, total: config.ks.length, record: run });
   }
   const { k: chosenK, reason } = selectByBic(runs, X.rows);
   const gm = fitted.get(chosenK)!;
   const sorted = sortByWeight({ weights: gm.weights, means: gm.means, variances: gm.variances, covarianceType: config.covarianceType, d: X.cols });
-  const { initLabels: _, ...cfg } = config;
   return {
     data,
-    config: cfg,
+    config,
     runs,
     chosenK,
     selection: { criterion: "BIC", reason },
@@ -283,7 +368,7 @@ function compareWithTruth(r: GmmSweepResult): string | undefined {
 }
 
 /** nll-vs-k.svg: final NLL and BIC against K. */
-export function nllChart(r: GmmSweepResult): string {
+function nllChart(r: GmmSweepResult): string {
   return lineChart({
     title: `Gaussian mixture (${r.config.covarianceType}): NLL and BIC against K`,
     xLabel: "K (components)",
@@ -297,13 +382,24 @@ export function nllChart(r: GmmSweepResult): string {
   });
 }
 
-/** Write nll-vs-k.svg, parameters.md, parameters.json and runs.json into `dir`; returns the paths. */
-export function writeSweepOutputs(dir: string, r: GmmSweepResult): string[] {
+/**
+ * The fits that stopped at maxIter without meeting tol, as one sentence naming the flags to
+ * change; undefined when all converged or tol = 0 (which asks for exactly maxIter iterations).
+ */
+export function nonConvergedWarning(runs: GmmRun[], config: { maxIter: number; tol: number }): string | undefined {
+  const ks = runs.filter((r) => !r.converged).map((r) => r.k);
+  if (ks.length === 0 || config.tol === 0) return undefined;
+  return `K = ${ks.join(", ")} stopped at --max-iter ${config.maxIter} without converging (|Δℓ| > --tol ${config.tol} × |ℓ|): raise --max-iter or loosen --tol`;
+}
+
+/** Write nll-vs-k.svg, parameters.md, parameters.json, runs.json and model.json (the chosen K, GaussianMixture.toJSON) into `dir`; returns the paths. */
+function writeSweepOutputs(dir: string, r: GmmSweepResult): string[] {
   const files: [string, () => void][] = [
     ["nll-vs-k.svg", () => writeFileAtomic(join(dir, "nll-vs-k.svg"), nllChart(r))],
     ["parameters.md", () => writeFileAtomic(join(dir, "parameters.md"), parametersMarkdown(r))],
     ["parameters.json", () => writeJsonAtomic(join(dir, "parameters.json"), { data: r.data, chosenK: r.chosenK, selection: r.selection, model: r.model })],
     ["runs.json", () => writeJsonAtomic(join(dir, "runs.json"), { data: r.data, config: r.config, runs: r.runs, chosenK: r.chosenK, selection: r.selection })],
+    ["model.json", () => writeJsonAtomic(join(dir, "model.json"), r.fitted.toJSON())],
   ];
   return files.map(([name, write]) => {
     write();

@@ -1,18 +1,22 @@
 // Exercise 1b: the GMM Bayes classifier on MNIST, swept over K. Loads the train and test
 // splits, optionally projects both on the training set's top principal components, fits one
 // classifier per K (the ten class mixtures on worker threads) and records test and train error,
-// the confusion matrix of the best K and the misclassified test digits. Node only.
+// the confusion matrix of the best K and the misclassified test digits; runMnist (the run
+// contract, ./contract.ts) writes them into its output directory. Node only.
 import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
 import { nodeCore } from "../core/node.js";
 import { loadMnist } from "../data/mnist.js";
 import { PCA } from "../decomposition/pca.js";
-import type { CovarianceType, InitMethod } from "../mixture/gaussian-mixture.js";
+import { GMM_DEFAULTS, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
 import { classFitPool, fitBayesParallel } from "../classify/fit-parallel.js";
 import { lineChart, heatmap } from "../plot/svg.js";
 import { imageGrid } from "../plot/png.js";
+import { defaultThreads } from "../parallel/pool.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
+import { kRange } from "../util/k-list.js";
+import type { RunOptions, Tick, UnitDone } from "./contract.js";
 
 /** Everything a run depends on (all of it is echoed into results.json). */
 export interface MnistConfig {
@@ -34,6 +38,35 @@ export interface MnistConfig {
   mnistDir?: string;
   threads: number;
 }
+
+/** Defaults of a run (Exercise 1b's sweep); regCovar and nInit follow the policies below. */
+export const MNIST_DEFAULTS: Readonly<Omit<MnistConfig, "regCovar" | "nInit" | "limit" | "testLimit" | "mnistDir">> = {
+  ks: kRange(1, 10),
+  pca: 50,
+  covarianceType: GMM_DEFAULTS.covarianceType,
+  seed: 1,
+  init: GMM_DEFAULTS.init,
+  maxIter: GMM_DEFAULTS.maxIter,
+  tol: GMM_DEFAULTS.tol,
+  threads: defaultThreads(),
+};
+
+/** regCovar on raw pixels (pca 0): their constant, zero-variance borders need far more than the estimator's default. */
+const RAW_PIXEL_REG_COVAR = 1e-2;
+
+/** regCovar default: the estimator's for PCA features (variances ≫ 1e-6), RAW_PIXEL_REG_COVAR for raw pixels. */
+export function defaultRegCovar(pca: number): number {
+  return pca > 0 ? GMM_DEFAULTS.regCovar : RAW_PIXEL_REG_COVAR;
+}
+
+/** nInit default: a second start costs little with diagonal covariances and lowers the error
+ * (~0.2 points at PCA 20, docs/mnist.md); a full-covariance fit costs ~d× more, so one start. */
+export function defaultNInit(covarianceType: CovarianceType): number {
+  return covarianceType === "full" ? 1 : 2;
+}
+
+/** Progress: a tick per fitted class mixture (over all K), a unit per finished K with its errors. */
+export type MnistEvent = Tick | UnitDone<MnistKResult>;
 
 /** One K of the sweep; errors are fractions, `seconds` is the wall time of fit + test scoring. */
 export interface MnistKResult {
@@ -57,14 +90,14 @@ const DIGITS = 10;
 const GRID_MAX = 64;
 
 /** rows true label, columns predicted label: counts over the n rows. */
-export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses = DIGITS): number[][] {
+function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, nClasses = DIGITS): number[][] {
   const m = Array.from({ length: nClasses }, () => new Array<number>(nClasses).fill(0));
   for (let i = 0; i < yTrue.length; i++) m[yTrue[i]][yPred[i]]++;
   return m;
 }
 
 /** The fraction of rows where the prediction differs from the label. */
-export function errorRate(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+function errorRate(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
   let wrong = 0;
   for (let i = 0; i < yTrue.length; i++) if (yTrue[i] !== yPred[i]) wrong++;
   return yTrue.length === 0 ? NaN : wrong / yTrue.length;
@@ -90,11 +123,17 @@ function checkClassCounts(labels: Uint8Array, maxK: number, limit: number | unde
   }
 }
 
-/** Run the sweep; `onProgress(done, total, info)` counts fitted class mixtures over all K. */
-export async function runMnist(
-  config: MnistConfig,
-  onProgress?: (done: number, total: number, info: string) => void,
-): Promise<MnistRun> {
+/** Run the sweep and write its outputs (writeMnistOutputs) into `opts.out`. */
+export async function runMnist(config: MnistConfig, opts: RunOptions<MnistEvent>): Promise<MnistRun & { files: string[] }> {
+  const run = await sweepMnist(config, opts.onProgress);
+  return { ...run, files: writeMnistOutputs(opts.out, run) };
+}
+
+/** The sweep, without writing anything. */
+async function sweepMnist(config: MnistConfig, onProgress: ((e: MnistEvent) => void) | undefined): Promise<MnistRun> {
+  const total = config.ks.length * DIGITS;
+  const tick = (done: number, info: string) => onProgress?.({ kind: "tick", label: "class mixtures", done, total, info });
+  tick(0, "");
   nodeCore();
   const train = loadMnist("train", { dir: config.mnistDir, limit: config.limit });
   const test = loadMnist("test", { dir: config.mnistDir, limit: config.testLimit });
@@ -113,7 +152,6 @@ export async function runMnist(
   }
   const pcaSeconds = (performance.now() - t0) / 1000;
 
-  const total = config.ks.length * DIGITS;
   const results: MnistKResult[] = [];
   const predictions: Int32Array[] = [];
   const pool = classFitPool(Math.max(1, Math.min(config.threads, DIGITS)));
@@ -133,13 +171,14 @@ export async function runMnist(
           tol: config.tol,
           seed: config.seed,
         },
-        { pool, onClassDone: (done) => onProgress?.(i * DIGITS + done, total, `K=${k}`) },
+        { pool, onClassDone: (done) => tick(i * DIGITS + done, `K=${k}`) },
       );
       const testPred = clf.predict(Xtest);
       const seconds = (performance.now() - start) / 1000;
       const trainPred = clf.predict(Xtrain);
       predictions.push(testPred);
       results.push({ k, testError: errorRate(test.labels, testPred), trainError: errorRate(train.labels, trainPred), seconds });
+      onProgress?.({ kind: "unit", done: results.length, total: config.ks.length, record: results[results.length - 1] });
     }
   } finally {
     await pool.close();
@@ -163,7 +202,7 @@ export function mnistSummary(run: MnistRun): object {
 }
 
 /** Write error-vs-k.svg, confusion.svg, confusion.json, misclassified.png and results.json into `out`. */
-export function writeMnistOutputs(out: string, run: MnistRun): string[] {
+function writeMnistOutputs(out: string, run: MnistRun): string[] {
   const pct = (e: number) => 100 * e;
   const files: [string, string | Uint8Array][] = [
     [

@@ -19,6 +19,7 @@ import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import type { Progress } from "../util/progress.js";
 import { Rng } from "../util/rng.js";
+import type { RunOptions, Tick, UnitDone } from "./contract.js";
 
 /** Everything a run depends on. */
 export interface VaeConfig {
@@ -75,25 +76,22 @@ export interface VaeRun {
   samples: Float32Array;
 }
 
-/** Options of `runVae`. */
-export interface VaeRunOptions {
-  out: string;
-  resume?: boolean;
-  /** Progress bar factory (one bar per epoch over its batches). */
-  progress?: (label: string, total: number) => Progress;
-  /** Training and test data instead of MNIST from disk (tests). */
+/** Progress: ticks over each epoch's batches ("epoch 3/50"), a unit after each epoch's checkpoint is written. */
+export type VaeEvent = Tick | UnitDone<VaeEpoch>;
+
+/** Options of `runVae`: the run contract's, and the data in memory instead of MNIST from disk (tests). */
+export interface VaeRunOptions extends RunOptions<VaeEvent, true> {
   data?: { train: Matrix; test: Matrix };
-  /** Called after each epoch's checkpoint is written. */
-  onEpoch?: (record: VaeEpoch) => void;
 }
 
 const KIND = "vae";
+/** The checkpoint file in the output directory (what `resume` continues). */
+export const CHECKPOINT_FILE = "checkpoint.emlab";
 /**
  * Training steps per session.run (an ONNX Loop over stacked batches, src/onnx/loop.ts): the state
  * crosses into JavaScript once per chunk. The results do not depend on it (docs/vae.md).
  */
 export const VAE_CHUNK_STEPS = 64;
-const CHECKPOINT = "checkpoint.emlab";
 const GRID = 64;
 const EVAL_BATCH = 1000;
 /** Config fields that may change on --resume without changing the run's numbers. */
@@ -262,12 +260,17 @@ function writeExports(out: string, s: Sessions, dims: VaeDims): string[] {
 
 /** Trains the VAE for `config.epochs` epochs (continuing a checkpoint with `resume`) and writes every output to `opts.out`. */
 export async function runVae(config: VaeConfig, opts: VaeRunOptions): Promise<VaeRun> {
-  const { out, resume = false } = opts;
-  const makeBar = opts.progress ?? (() => ({ update() {}, stop() {} }));
+  const { out, resume = false, onProgress } = opts;
+  // the epoch loop reports through a bar and a callback; both become the contract's events here
+  const makeBar = (label: string, total: number): Progress => {
+    onProgress?.({ kind: "tick", label, done: 0, total });
+    return { update: (done, info) => onProgress?.({ kind: "tick", label, done, total, info }), stop() {} };
+  };
+  const onEpoch = (record: VaeEpoch) => onProgress?.({ kind: "unit", done: record.epoch, total: config.epochs, record });
   const data = opts.data ?? loadData(config);
   checkVaeConfig(config, data.train.rows, data.test.rows);
   // Two runs on one --out are kept apart by the CLI's lock (src/util/lock.ts), taken before this.
-  return trainAndWrite(config, out, data, resume, makeBar, opts.onEpoch);
+  return trainAndWrite(config, out, data, resume, makeBar, onEpoch);
 }
 
 /** Where a run starts: fresh, or the checkpoint's epoch with its state, Rng streams and history. */
@@ -306,7 +309,7 @@ async function trainAndWrite(
   makeBar: (label: string, total: number) => Progress,
   onEpoch?: (record: VaeEpoch) => void,
 ): Promise<VaeRun> {
-  const ckptPath = join(out, CHECKPOINT);
+  const ckptPath = join(out, CHECKPOINT_FILE);
   const dims: VaeDims = { input: data.train.cols, hidden: config.hidden, latent: config.latent };
   const rng = streams(config.seed);
   // drawn once from their own streams, so a resumed run regenerates them identically

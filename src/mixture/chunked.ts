@@ -120,21 +120,9 @@ export function chunkedWorkspace(
 ): MixtureWorkspace {
   const plan = ws.estepPlan;
   if (runner.core !== core) throw new Error("chunkedWorkspace: the runner works on another Core's memory");
-  // The statistics in the kernel's declared order (kernels.ts), each with its region.
-  const statNames = kernelSignature(plan.kernel).accumulates ?? [];
-  const stats = statNames.map((s) => (plan.stats as Record<string, Region<Float64Array>>)[s]);
-  const statsLength = stats.reduce((sum, r) => sum + r.length, 0);
+  const { stats, statsLength, statOffsets, offsets, blockBytes } = statsBlockLayout(plan);
   const chunkRows = chunkRowsFor(Math.max(1, maxRows), statsLength);
   const maxChunks = Math.max(1, Math.ceil(maxRows / chunkRows));
-  // Each statistic starts on a 16-byte boundary inside its block, as the kernels' v128 loads expect.
-  const statOffsets: Record<string, number> = {};
-  const offsets: number[] = [];
-  let blockBytes = 0;
-  stats.forEach((r, i) => {
-    statOffsets[statNames[i]] = blockBytes;
-    offsets.push(blockBytes);
-    blockBytes += align16(r.length * 8);
-  });
   const blocks = core.allocBytes(maxChunks * blockBytes);
   const scratchPtrs = Array.from({ length: runner.threads }, () => core.f64(Math.max(1, plan.scratchLength)).ptr);
   const ll = new Float64Array(maxChunks);
@@ -164,6 +152,32 @@ export function chunkedWorkspace(
     prepare: () => ws.prepare(),
     logprob: (X, n) => ws.logprob(X, n),
   };
+}
+
+/** A plan's statistics block: the statistics in the kernel's declared order (kernels.ts), and where each sits in a chunk's block. */
+export interface StatsBlockLayout {
+  stats: Region<Float64Array>[];
+  /** f64 values in all the statistics. */
+  statsLength: number;
+  /** Byte offset of each statistic inside a block, by parameter name, and in declared order. */
+  statOffsets: Record<string, number>;
+  offsets: number[];
+  blockBytes: number;
+}
+
+/** The block layout of `plan`: each statistic on a 16-byte boundary, as the kernels' v128 loads expect. */
+export function statsBlockLayout(plan: AnyEstepPlan): StatsBlockLayout {
+  const statNames = kernelSignature(plan.kernel).accumulates ?? [];
+  const stats = statNames.map((s) => (plan.stats as Record<string, Region<Float64Array>>)[s]);
+  const statOffsets: Record<string, number> = {};
+  const offsets: number[] = [];
+  let blockBytes = 0;
+  stats.forEach((r, i) => {
+    statOffsets[statNames[i]] = blockBytes;
+    offsets.push(blockBytes);
+    blockBytes += align16(r.length * 8);
+  });
+  return { stats, statsLength: stats.reduce((sum, r) => sum + r.length, 0), statOffsets, offsets, blockBytes };
 }
 
 /** stats[i] = Σ_c block_c[i], summed in chunk order c = 0, 1, … (0 when there are no chunks). */

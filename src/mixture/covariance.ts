@@ -6,6 +6,7 @@ import type { Core, Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
 import type { AnyEstepPlan } from "./chunked.js";
 import { fullCovParameterCount, fullWorkspace } from "./full-kernels.js";
+import { cholesky } from "../linalg/cholesky.js";
 
 /**
  * The per-fit state of one covariance type in linear memory, and the kernels over it. Its
@@ -55,6 +56,11 @@ export interface CovarianceEntry {
   componentVariance(variances: ArrayLike<number>, k: number, d: number): ComponentVariance;
   /** The d per-feature variances (the covariance's diagonal) of a componentVariance value. */
   featureVariances(v: ComponentVariance, d: number): number[];
+  /**
+   * For sampling: a function that turns z ~ N(0, I_d) into A·z ~ N(0, S_k) in place, with
+   * A·Aᵀ = S_k (√s·I, diag(√v) or the Cholesky factor L_k) computed once, for component k.
+   */
+  normalScaler(variances: ArrayLike<number>, k: number, d: number): (z: Float64Array) => void;
   /** What a table of per-component variances shows, as its heading (parameters.md). */
   readonly varianceHeading: string;
   /** Allocate the per-fit buffers in the arena (freed by the caller's core.scoped). */
@@ -129,6 +135,24 @@ function slice(a: ArrayLike<number>, start: number, len: number): number[] {
   return Array.from({ length: len }, (_, i) => a[start + i]);
 }
 
+/** z ← diag(s)·z. */
+function scaleBy(s: number[]): (z: Float64Array) => void {
+  return (z) => {
+    for (let j = 0; j < s.length; j++) z[j] *= s[j];
+  };
+}
+
+/** z ← L·z for a lower-triangular L (d×d row-major), in place from the last row up. */
+function lowerTimes(L: Float64Array, d: number): (z: Float64Array) => void {
+  return (z) => {
+    for (let i = d - 1; i >= 0; i--) {
+      let s = 0;
+      for (let j = 0; j <= i; j++) s += L[i * d + j] * z[j];
+      z[i] = s;
+    }
+  };
+}
+
 /**
  * The covariance types available, keyed by covarianceType, in the order the CLI lists them
  * (the default, "diag", first).
@@ -139,6 +163,7 @@ export const COVARIANCE_TYPES = {
     varianceLength: (K, d) => K * d,
     componentVariance: (v, k, d) => slice(v, k * d, d),
     featureVariances: (v) => v as number[],
+    normalScaler: (v, k, d) => scaleBy(slice(v, k * d, d).map(Math.sqrt)),
     varianceHeading: "Variances (diagonal)",
     workspace: (core, K, d) => diagonalFamily(K, d, core, false),
   },
@@ -147,6 +172,7 @@ export const COVARIANCE_TYPES = {
     varianceLength: (K) => K,
     componentVariance: (v, k) => v[k],
     featureVariances: (v, d) => Array.from({ length: d }, () => v as number),
+    normalScaler: (v, k, d) => scaleBy(new Array<number>(d).fill(Math.sqrt(v[k]))),
     varianceHeading: "Variances (one per component, spherical)",
     workspace: (core, K, d) => diagonalFamily(K, d, core, true),
   },
@@ -156,6 +182,7 @@ export const COVARIANCE_TYPES = {
     varianceLength: (K, d) => K * d * d,
     componentVariance: (v, k, d) => Array.from({ length: d }, (_, r) => slice(v, (k * d + r) * d, d)),
     featureVariances: (v) => (v as number[][]).map((row, j) => row[j]),
+    normalScaler: (v, k, d) => lowerTimes(cholesky(slice(v, k * d * d, d * d), d), d),
     varianceHeading: "Variances (diagonal of each covariance matrix; the full matrices are in parameters.json)",
     workspace: fullWorkspace,
   },

@@ -2,12 +2,14 @@
 // covariance.ts (the table of covariance types and their kernels), init.ts (starting
 // points), em.ts (the loop). Mathematics: docs/gmm.md.
 import { CoreMatrix, inArena, type Matrix } from "../core/matrix.js";
-import { getCore, type Core, type Region } from "../core/wasm.js";
+import { getCore, type Core } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
 import { chunkedWorkspace, type ChunkRunner } from "./chunked.js";
-import { covarianceEntry, type ComponentVariance, type CovarianceType, type CovarianceWorkspace } from "./covariance.js";
+import { covarianceEntry, type ComponentVariance, type CovarianceType } from "./covariance.js";
 import { runEm } from "./em.js";
+import { MixtureSampler } from "./sample.js";
+import { checkDataLength, MixtureScorer } from "./scorer.js";
 import { initialResponsibilities, isRandomInit, type InitMethod, type InitSpec } from "./init.js";
 import { checkFits } from "../core/wasm.js";
 import type { CovarianceEntry } from "./covariance.js";
@@ -136,36 +138,17 @@ export class GaussianMixture {
 
   /** Index of the most probable component per row: Int32Array n. */
   predict(X: Matrix): Int32Array {
-    const lp = this.weightedLogProb(X);
-    const K = this.weights.length;
-    const out = new Int32Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      let b = 0;
-      for (let k = 1; k < K; k++) if (lp[i * K + k] > lp[i * K + b]) b = k;
-      out[i] = b;
-    }
-    return out;
+    return this.withScorer(X, (s) => s.predict(X));
   }
 
   /** Responsibilities p(k | x_i): Float64Array n×K row-major, rows sum to 1. */
   predictProba(X: Matrix): Float64Array {
-    const lp = this.weightedLogProb(X);
-    const K = this.weights.length;
-    for (let i = 0; i < X.rows; i++) {
-      const row = lp.subarray(i * K, (i + 1) * K);
-      const lse = logSumExp(row);
-      for (let k = 0; k < K; k++) row[k] = Math.exp(row[k] - lse);
-    }
-    return lp;
+    return this.withScorer(X, (s) => s.predictProba(X));
   }
 
   /** log p(x_i) per row: Float64Array n. */
   scoreSamples(X: Matrix): Float64Array {
-    const lp = this.weightedLogProb(X);
-    const K = this.weights.length;
-    const out = new Float64Array(X.rows);
-    for (let i = 0; i < X.rows; i++) out[i] = logSumExp(lp.subarray(i * K, (i + 1) * K));
-    return out;
+    return this.withScorer(X, (s) => s.scoreSamples(X));
   }
 
   /** Mean log p(x_i) over the rows of X. */
@@ -257,30 +240,26 @@ export class GaussianMixture {
   }
 
   // -------------------------------------------------------------------------------------
-  // log-probabilities of new data
+  // reuse: scoring new data (scorer.ts) and sampling (sample.ts)
 
-  /** log π_k + log N(x_i | θ_k): Float64Array n×K. */
-  private weightedLogProb(X: Matrix): Float64Array {
+  /**
+   * n rows drawn from the mixture (X: f32 n×d) and the component of each (labels: Int32Array n);
+   * the same seed gives the same bits.
+   */
+  sample(n: number, seed: number = GMM_DEFAULTS.seed): { X: Matrix; labels: Int32Array } {
     this.checkFitted();
-    if (X.cols !== this.nFeatures) {
-      throw new UserError(`X has ${X.cols} columns, the model was fitted on ${this.nFeatures}`);
-    }
-    checkDataLength(X);
-    // A CoreMatrix is scored in place, in its own arena; anything else is copied into the default core.
-    const core = X instanceof CoreMatrix && !X.released ? X.core : this.options.core ?? getCore();
-    return core.scoped(() => {
-      const ws = this.loadWorkspace(core);
-      return ws.logprob(inArena(X, core) ? X.region : core.putF32(X.data), X.rows);
-    });
+    if (!(Number.isSafeInteger(n) && n >= 0)) throw new UserError(`sample: n must be an integer ≥ 0, got ${n}`);
+    const X = new Float32Array(n * this.nFeatures);
+    const labels = new Int32Array(n);
+    new MixtureSampler(this, seed).next(n, X, labels);
+    return { X: { data: X, rows: n, cols: this.nFeatures }, labels };
   }
 
-  private loadWorkspace(core: Core): CovarianceWorkspace {
-    const ws = covarianceEntry(this.covarianceType).workspace(core, this.weights.length, this.nFeatures);
-    setRegion(ws.weights, this.weights);
-    setRegion(ws.means, this.means);
-    setRegion(ws.variances, this.variances);
-    ws.prepare();
-    return ws;
+  /** Run `fn` with this model loaded into the core that holds X (a CoreMatrix, scored in place) or the default one. */
+  private withScorer<T>(X: Matrix, fn: (s: MixtureScorer) => T): T {
+    this.checkFitted();
+    const core = X instanceof CoreMatrix && !X.released ? X.core : this.options.core ?? getCore();
+    return core.scoped(() => fn(new MixtureScorer(this, core)));
   }
 
   private checkFitted(): void {
@@ -296,19 +275,6 @@ interface FitState {
   nll: number;
   nIter: number;
   converged: boolean;
-}
-
-function setRegion(r: Region<Float64Array>, v: Float64Array): void {
-  r.view().set(v);
-}
-
-function logSumExp(v: Float64Array): number {
-  let m = -Infinity;
-  for (const a of v) m = Math.max(m, a);
-  if (m === -Infinity) return m;
-  let s = 0;
-  for (const a of v) s += Math.exp(a - m); // s ∈ [1, K]
-  return m + Math.log(s);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -361,13 +327,6 @@ function checkFitsMemory(X: Matrix, K: number, entry: CovarianceEntry, inPlaceCo
     `GaussianMixture.fit on ${n}×${d} values with nComponents = ${K}`,
     inPlaceCore,
   );
-}
-
-/** A data array shorter than rows×cols would let the kernels read past it into other arena buffers. */
-function checkDataLength(X: Matrix): void {
-  if (X.data.length < X.rows * X.cols) {
-    throw new UserError(`X.data has ${X.data.length} values, fewer than rows×cols = ${X.rows}×${X.cols} = ${X.rows * X.cols}`);
-  }
 }
 
 /**

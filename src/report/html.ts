@@ -2,7 +2,7 @@
 // no scripts, no external requests). Every text that reaches the page goes through escapeHtml;
 // the only markup not built here is marked's output for Markdown (raw HTML in it is escaped,
 // see md-to-html.ts) and SVG drawings that passed safeSvg.
-import type { Block, Figure, ReportContent, Section } from "./content.js";
+import type { Block, Figure, ReportContent, Section } from "./blocks.js";
 import { escapeHtml, markdownToHtml } from "./md-to-html.js";
 
 const CSS = `

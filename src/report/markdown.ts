@@ -1,7 +1,7 @@
 // report.md: the same content as report.html for Markdown readers. Figures are linked as the
 // files next to it (paths relative to --out, where report.md lives); text from input is escaped
 // so it cannot turn into markup (inline HTML, links, emphasis, table cells).
-import type { Block, Figure, ReportContent, Section } from "./content.js";
+import type { Block, Figure, ReportContent, Section } from "./blocks.js";
 import { shiftMarkdownHeadings } from "./md-to-html.js";
 
 /** Escape text so Markdown shows it literally (also inside a table cell). */

@@ -8,42 +8,27 @@ import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import { progress } from "../util/progress.js";
 import { canonicalJson } from "./canonical.js";
-import { reportContent } from "./content.js";
+import { reportContent, type StageState } from "./content.js";
 import { environment } from "./environment.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
-import { NEEDS, STAGES, stageById, type Mode, type StageDef, type StageId } from "./stages.js";
+import type { Mode, Stage, StageRecord } from "./stage.js";
+import { STAGES } from "./stages/index.js";
 
 /** The checked flags of `emlab report`. */
 export interface ReportOptions {
   out: string;
   mode: Mode;
   force: boolean;
-  /** Stages to run (in any order; they run in STAGES order). */
-  only: StageId[];
+  /** Stage ids to run (in any order; they run in STAGES order). */
+  only: string[];
   seed: number;
   threads: number;
 }
 
-/** stage.json: written last by a finished stage. */
-export interface StageRecord<R = any> {
-  stage: StageId;
-  title: string;
-  dir: string;
-  /** The cache key: the stage runs again when this differs from the current one. */
-  config: unknown;
-  /** Settings that do not change the results (thread counts). */
-  runtime: { threads: number };
-  result: R;
-  /** Wall seconds of the run that finished the stage (a continued training run: that run only). */
-  seconds: number;
-  finishedAt: string;
-  finished: true;
-}
-
 /** What this invocation did with a selected stage. */
 export interface StageOutcome {
-  id: StageId;
+  id: string;
   status: "ran" | "up to date";
   seconds: number;
   dir: string;
@@ -57,75 +42,92 @@ export interface ReportResult {
 }
 
 /** The record a finished stage writes last into its directory. */
-export const STAGE_FILE = "stage.json";
+const STAGE_FILE = "stage.json";
 
-/** The stage's directory under out. */
-export function stageDir(out: string, def: StageDef): string {
-  return join(out, def.dirName);
-}
-
-/** The finished record of `def` in `out` when its config equals `config`, else undefined. */
-export function readStageRecord(out: string, def: StageDef, config: unknown): StageRecord | undefined {
-  const path = join(stageDir(out, def), STAGE_FILE);
+/** The finished record of `stage` in `out` when its config equals `config`, else undefined. */
+function readStageRecord<C, R>(out: string, stage: Stage<C, R>, config: C): StageRecord<C, R> | undefined {
+  const path = join(out, stage.dirName, STAGE_FILE);
   if (!existsSync(path)) return undefined;
   try {
-    const rec = JSON.parse(readFileSync(path, "utf8")) as StageRecord;
-    const same = rec.finished === true && rec.stage === def.id && canonicalJson(rec.config) === canonicalJson(config);
-    return same && (def.stillValid?.(rec.result) ?? true) ? rec : undefined;
+    // written by this stage under this config (checked below), so its result is an R
+    const rec: StageRecord<C, R> = JSON.parse(readFileSync(path, "utf8"));
+    const same = rec.finished === true && rec.stage === stage.id && canonicalJson(rec.config) === canonicalJson(config);
+    return same ? rec : undefined;
   } catch {
     return undefined; // a damaged stage.json means: not finished
   }
+}
+
+/** Runs one selected stage (or finds it up to date) and writes its stage.json. */
+async function runStage<C, R>(stage: Stage<C, R>, o: ReportOptions, log: (line: string) => void): Promise<StageOutcome> {
+  const config = stage.config(o.mode, o.seed);
+  const dir = join(o.out, stage.dirName);
+  const cached = o.force ? undefined : readStageRecord(o.out, stage, config);
+  if (cached) {
+    log(`${stage.id}: up to date (${dir}), skipping`);
+    return { id: stage.id, status: "up to date", seconds: 0, dir };
+  }
+  rmSync(join(dir, STAGE_FILE), { force: true });
+  const start = performance.now();
+  const result = await stage.run(config, {
+    out: o.out,
+    dir,
+    threads: o.threads,
+    force: o.force,
+    log: (line) => log(`  ${stage.id}: ${line}`),
+    bar: (label, total) => progress(`  ${stage.id} ${label}`, total),
+  });
+  const seconds = (performance.now() - start) / 1000;
+  const record: StageRecord<C, R> = { stage: stage.id, title: stage.title, dir: stage.dirName, config, runtime: { threads: o.threads }, result, seconds, finishedAt: new Date().toISOString(), finished: true };
+  writeJsonAtomic(join(dir, STAGE_FILE), record);
+  log(`${stage.id}: done in ${seconds.toFixed(1)} s`);
+  return { id: stage.id, status: "ran", seconds, dir };
+}
+
+/** A stage under the current settings, as the report shows it: config, finished record (if any), commands. */
+function stageState<C, R>(stage: Stage<C, R>, o: ReportOptions): StageState {
+  const config = stage.config(o.mode, o.seed);
+  const rec = readStageRecord(o.out, stage, config);
+  return {
+    id: stage.id,
+    title: stage.title,
+    dirName: stage.dirName,
+    question: stage.question,
+    config,
+    reduction: stage.reduction(o.mode),
+    finished: rec && {
+      dir: rec.dir,
+      seconds: rec.seconds,
+      secondsBeforeRestart: stage.secondsBeforeRestart?.(rec.result) ?? 0,
+      finishedAt: rec.finishedAt,
+      threads: rec.runtime.threads,
+      present: (view) => stage.present(rec, view),
+    },
+    commands: (dir, threads) => stage.commands(config, dir, threads),
+  };
 }
 
 /** Run the selected stages (cached ones skipped) and write report.html and report.md into o.out. */
 export async function runReport(o: ReportOptions, log: (line: string) => void = (l) => process.stderr.write(l + "\n")): Promise<ReportResult> {
   const t0 = performance.now();
   const selected = STAGES.filter((s) => o.only.includes(s.id));
-  const configs = new Map(STAGES.map((s) => [s.id, s.config(o.mode, o.seed)]));
   // a stage that reads another's outputs needs it finished (now or earlier) under the current config
   for (const s of selected) {
-    for (const need of NEEDS[s.id] ?? []) {
+    for (const need of s.needs) {
       if (o.only.includes(need)) continue;
-      if (!readStageRecord(o.out, stageById(need), configs.get(need))) {
-        throw new UserError(`--only: stage ${s.id} needs stage ${need} finished in ${o.out} with the same settings (add ${need} to --only)`);
-      }
+      const finished = STAGES.find((x) => x.id === need)!.open((n) => readStageRecord(o.out, n, n.config(o.mode, o.seed)) !== undefined);
+      if (!finished) throw new UserError(`--only: stage ${s.id} needs stage ${need} finished in ${o.out} with the same settings (add ${need} to --only)`);
     }
   }
 
   const outcomes: StageOutcome[] = [];
   for (const [i, def] of selected.entries()) {
-    const config = configs.get(def.id);
-    const dir = stageDir(o.out, def);
     log(`[${i + 1}/${selected.length}] ${def.id} ${def.title} …`);
-    const cached = o.force ? undefined : readStageRecord(o.out, def, config);
-    if (cached) {
-      log(`${def.id}: up to date (${dir}), skipping`);
-      outcomes.push({ id: def.id, status: "up to date", seconds: 0, dir });
-      continue;
-    }
-    rmSync(join(dir, STAGE_FILE), { force: true });
-    const start = performance.now();
-    const result = await def.run(config, {
-      out: o.out,
-      dir,
-      threads: o.threads,
-      force: o.force,
-      log: (line) => log(`  ${def.id}: ${line}`),
-      bar: (label, total) => progress(`  ${def.id} ${label}`, total),
-    });
-    const seconds = (performance.now() - start) / 1000;
-    const record: StageRecord = { stage: def.id, title: def.title, dir: def.dirName, config, runtime: { threads: o.threads }, result, seconds, finishedAt: new Date().toISOString(), finished: true };
-    writeJsonAtomic(join(dir, STAGE_FILE), record);
-    log(`${def.id}: done in ${seconds.toFixed(1)} s`);
-    outcomes.push({ id: def.id, status: "ran", seconds, dir });
+    outcomes.push(await def.open((stage) => runStage(stage, o, log)));
   }
 
-  const records = new Map<StageId, StageRecord>();
-  for (const def of STAGES) {
-    const rec = readStageRecord(o.out, def, configs.get(def.id));
-    if (rec) records.set(def.id, rec);
-  }
-  const content = reportContent({ options: o, records, outcomes, env: environment(), configs });
+  const stages = STAGES.map((def) => def.open((stage) => stageState(stage, o)));
+  const content = reportContent({ options: o, stages, outcomes, env: environment() });
   const files = [join(o.out, "report.html"), join(o.out, "report.md")];
   writeFileAtomic(files[0], renderHtml(content));
   writeFileAtomic(files[1], renderMarkdown(content));

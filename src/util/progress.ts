@@ -35,3 +35,34 @@ export function progress(label: string, total: number): Progress {
     },
   };
 }
+
+/** A run's progress event as bars see it: ticks move a bar (`done` of `total` in the unit `label`); other kinds pass by. */
+export type BarEvent = { kind: "tick"; label: string; done: number; total: number; info?: string } | { kind: "unit" | "step" };
+
+/**
+ * Runs `run` with a progress bar per tick label: `run` gets `show`, to call with each progress
+ * event of the experiment. A bar opens at its label's first tick (`make(label, total)`) and
+ * closes when it completes, when another label starts, or when `run` ends, however it ends.
+ */
+export async function withBars<T>(make: (label: string, total: number) => Progress, run: (show: (e: BarEvent) => void) => Promise<T>): Promise<T> {
+  let bar: Progress | null = null;
+  let current = "";
+  const stop = () => {
+    bar?.stop();
+    bar = null;
+  };
+  try {
+    return await run((e) => {
+      if (e.kind !== "tick") return;
+      if (bar && e.label !== current) stop();
+      if (!bar) {
+        bar = make(e.label, e.total);
+        current = e.label;
+      }
+      bar.update(e.done, e.info);
+      if (e.done === e.total) stop();
+    });
+  } finally {
+    stop();
+  }
+}

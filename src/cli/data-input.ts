@@ -1,0 +1,135 @@
+// What emlab score, predict and sample share: the --header flag of CSV input, reading a model
+// file (model.json, GaussianMixture.toJSON), and an output that is either stdout (written as it
+// goes) or a file written under a temporary name and renamed when complete.
+import { once } from "node:events";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { describeFsError } from "../data/csv.js";
+import { CSV_DEFAULTS, HEADER_MODES, type HeaderMode } from "../data/csv-parse.js";
+import { openRowSource, type RowSource } from "../data/row-source.js";
+import { covarianceEntry } from "../mixture/covariance.js";
+import { GaussianMixture } from "../mixture/gaussian-mixture.js";
+import { AtomicFileWriter } from "../util/atomic.js";
+import { fileError, UserError } from "../util/errors.js";
+import { parseStringFlag } from "./args.js";
+
+/** The yargs option of --header (commands that read CSV); its value is checked by parseChoice("header", …, HEADER_MODES). */
+export const HEADER_OPTION = {
+  type: "string",
+  choices: HEADER_MODES,
+  default: CSV_DEFAULTS.header,
+  describe: "CSV header row (auto: a first row with a cell that is not a number, or exactly pandas' names 0,1,…,d−1)",
+} as const;
+
+/** The yargs option of --model (score, predict, sample). */
+export const MODEL_OPTION = {
+  type: "string",
+  demandOption: true,
+  describe: "model file: model.json from emlab gmm --out, or GaussianMixture.toJSON",
+} as const;
+
+/** The yargs option of --data (score, predict). */
+export const MODEL_DATA_OPTION = { type: "string", demandOption: true, describe: "CSV or .npy file with the model's number of columns" } as const;
+
+/** The data file of score and predict as a row source, checked against the model's number of features. */
+export function openModelData(dataFile: string, header: HeaderMode, gm: GaussianMixture, modelFile: string): RowSource {
+  const source = openRowSource(dataFile, { header });
+  if (source.cols !== gm.nFeatures) {
+    throw new UserError(`--data: ${dataFile} has ${source.cols} columns, the model ${modelFile} has ${gm.nFeatures} features`);
+  }
+  return source;
+}
+
+/** A model file written by `emlab gmm --out` (model.json) or GaussianMixture.toJSON; errors name the file. */
+export function readModelFile(path: string): GaussianMixture {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw fileError(path, null, `cannot read --model: ${describeFsError(e)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const at = /position (\d+)/.exec(msg);
+    const line = at ? text.slice(0, Number(at[1])).split("\n").length : null;
+    throw fileError(path, line, `not JSON (${msg.replace(/ in JSON at position \d+.*$/, "").replace(/^JSON\.parse: /, "")})`);
+  }
+  let gm: GaussianMixture;
+  try {
+    gm = GaussianMixture.fromJSON(json);
+  } catch (e) {
+    if (e instanceof UserError) throw fileError(path, null, e.message);
+    throw e;
+  }
+  // fromJSON checks shapes and finiteness; a usable model also needs weights ≥ 0 and variances > 0
+  const entry = covarianceEntry(gm.covarianceType);
+  gm.weights.forEach((w, k) => {
+    if (!(w >= 0)) throw fileError(path, null, `weight ${k} is ${w}, expected ≥ 0`);
+    const v = entry.featureVariances(entry.componentVariance(gm.variances, k, gm.nFeatures), gm.nFeatures);
+    const j = v.findIndex((x) => !(x > 0));
+    if (j >= 0) throw fileError(path, null, `component ${k}: variance of feature ${j} is ${v[j]}, expected > 0`);
+  });
+  return gm;
+}
+
+/** Where rows of output go: stdout as they come, or a file that appears whole (temp + rename). */
+export interface RowOutput {
+  write(text: string | Uint8Array): Promise<void>;
+  /** The output is complete: rename the file into place (stdout: nothing to do). */
+  commit(): void;
+  /** Remove the temporary file (stdout: what was printed stays printed). */
+  abort(): void;
+}
+
+/** --out FILE (optional): a value, and not an existing directory; `extensions` lists the endings allowed. */
+export function parseOutFileFlag(raw: unknown, extensions?: readonly string[]): string | undefined {
+  if (raw === undefined) return undefined;
+  const path = parseStringFlag("out", raw);
+  if (existsSync(path) && statSync(path).isDirectory()) throw new UserError(`--out: '${path}' is a directory, expected a file name`);
+  for (let up = dirname(path); ; up = dirname(up)) {
+    if (existsSync(up)) {
+      if (!statSync(up).isDirectory()) throw new UserError(`--out: '${up}' is not a directory`);
+      break;
+    }
+    if (dirname(up) === up) break;
+  }
+  if (extensions && !extensions.some((e) => path.toLowerCase().endsWith(e))) {
+    throw new UserError(`--out: '${path}' must end in ${extensions.join(" or ")}`);
+  }
+  return path;
+}
+
+/** Output to `path`, or to stdout when it is undefined. */
+export function rowOutput(path: string | undefined): RowOutput {
+  if (path === undefined) {
+    return {
+      // pipes to a slow reader: wait for it rather than buffer the whole output in memory
+      async write(text) {
+        if (!process.stdout.write(text)) await once(process.stdout, "drain");
+      },
+      commit() {},
+      abort() {},
+    };
+  }
+  let w: AtomicFileWriter;
+  try {
+    w = new AtomicFileWriter(path);
+  } catch (e) {
+    throw new UserError(`--out: cannot create '${path}' (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return {
+    async write(text) {
+      w.write(text);
+    },
+    commit: () => w.commit(),
+    abort: () => w.abort(),
+  };
+}
+
+/** A float32 value as text that reads back to the same float32 (9 significant digits, trailing zeros dropped). */
+export function f32Text(v: number): string {
+  return String(Number(v.toPrecision(9)));
+}
