@@ -214,10 +214,10 @@ export function ganStepGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions 
   const gMasks = declareMasks(b, "batch", opts.dropout ?? 0, G_PASS_MASKS);
   const fake = generatorForward(b, z, G);
   // one pass of D over the 2n rows [real; fake]: Gemms of 2n rows and one weight-gradient Gemm each.
-  // Stacked as [2, n, 784] then reshaped to the shape of t broadcast to [2n, 784] (the builder
-  // cannot add two symbolic dims, so the 2n dim is named by t's)
+  // Stacked as [2, n, 784] then reshaped to [2n, 784], 2n read off t's shape (the builder cannot
+  // add two symbolic dims, so the 2n dim is named by t's)
   const stacked = b.concat([b.unsqueeze(x, [0]), b.unsqueeze(fake, [0])], 0);
-  const both = b.op("Reshape", [stacked, b.op("Shape", [b.op("Expand", [t, b.ints([1, GAN_ARCH.pixels])])])]);
+  const both = b.op("Reshape", [stacked, b.concat([b.op("Shape", [t], { start: 0, end: 1 }), b.ints([GAN_ARCH.pixels])], 0)]);
   const logits = discriminatorForward(b, both, D, dMasks, opts.dropout);
   // mean over 2n rows of the elementwise BCE, ×2 = mean over real + mean over fake (equal counts)
   const lossD = b.mul(b.reduceMean(bceWithLogits(b, logits, t), undefined, false), b.scalar(2, "float32"), "d.loss");

@@ -222,12 +222,15 @@ export const OPS: Record<string, InferFn> = {
     return [{ dtype: "int64", shape: [dims.length] }];
   },
   Size: (ins, node) => (need(ins[0], node, 0), [{ dtype: "int64", shape: [] }]),
-  Concat: (ins, node) => {
+  Concat: (ins, node, g) => {
     const ts = ins.map((t, i) => need(t, node, i));
     const ax = normAxis(attrNum(node, "axis", 0), ts[0].shape.length);
     const shape = [...ts[0].shape];
     const sizes = ts.map((t) => t.shape[ax]);
     shape[ax] = sizes.every((s) => typeof s === "number") ? (sizes as number[]).reduce((p, q) => p + q, 0) : concatSymbolic(sizes);
+    // joined shape tensors (Shape slices and int64 constants) keep their symbolic value
+    const parts = ts[0].dtype === "int64" && shape.length === 1 ? node.inputs.map((i) => g.shapeValue(i) ?? g.constValue(i)) : [];
+    if (parts.length && parts.every((v) => v !== undefined)) g.shapeValues.set(node.outputs[0], parts.flat() as Dim[]);
     return [{ dtype: ts[0].dtype, shape }];
   },
   Split: (ins, node, g) => {
