@@ -106,20 +106,6 @@ export class Graph {
     if (!init) return this.types.has(name) ? undefined : this.parent?.constValue(name);
     return Array.from(init.data as ArrayLike<number | bigint>, Number);
   }
-
-  /** Nodes that read each tensor (tensor name → nodes), computed on demand. */
-  consumers(): Map<string, Node[]> {
-    const m = new Map<string, Node[]>();
-    for (const n of this.nodes) for (const i of n.inputs) if (i) (m.get(i) ?? m.set(i, []).get(i)!).push(n);
-    return m;
-  }
-
-  /** Node that writes each tensor (tensor name → node). */
-  producers(): Map<string, Node> {
-    const m = new Map<string, Node>();
-    for (const n of this.nodes) for (const o of n.outputs) m.set(o, n);
-    return m;
-  }
 }
 
 /** Number of elements of a fully static shape; throws on a symbolic dim. */
