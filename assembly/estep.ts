@@ -7,15 +7,7 @@
 // X is f32 row-major n×d; every distance is computed in f64 lanes (each row promoted once):
 // with f32 lanes the rounding of μ and of x − μ broke the 1e-9 monotonicity bound and nearly
 // the 1e-6 agreement with the float64 twin on data with a large common offset (docs/gmm.md).
-import { hsumF64x2, logSumExpF64, NK_EPS } from "./simd";
-
-/**
- * A row's responsibility r = exp(t) with t < R_SKIP_LOG (r < e^−72 ≈ 5e−32 ≈ eps²) is left out
- * of the statistics (docs/gmm.md, "Cost"): over n rows it moves Σr by < n·5e−32, far below the
- * rounding of any component with mass, while on MNIST it skips ~2 of every ~3 non-zero
- * responsibilities per row — each a full pass over the component's 2·d statistics.
- */
-const R_SKIP_LOG: f64 = -72;
+import { hsumF64x2, logSumExpToResp, NK_EPS } from "./simd";
 
 /** xd[j] = x[j] for one row: f32 → f64, once per row, so the K distance loops read f64 directly. */
 @inline function promoteRow(xd: usize, x: usize, d: i32): void {
@@ -30,7 +22,8 @@ const R_SKIP_LOG: f64 = -72;
 }
 
 /**
- * Σ_j (x_j − μ_j)² p_j for f64 rows x, μ, p of length d (f64 lanes, scalar tail).
+ * Σ_j (x_j − μ_j)² p_j for f64 rows x, μ, p of length d (f64 lanes four and then two features at a
+ * time, one scalar last: d = 50 would otherwise end in two scalar steps per row and component).
  * The same operations in the same order as one row of mahalanobisDiag2: the odd row at the
  * end of a batch must get the bits the row would get inside a pair, so a row's log-probability
  * does not depend on its position (predict on permuted rows = permuted predictions, exactly).
@@ -46,8 +39,14 @@ const R_SKIP_LOG: f64 = -72;
     a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(s0, s0), v128.load(p + o)));
     a1 = f64x2.add(a1, f64x2.mul(f64x2.mul(s1, s1), v128.load(p + o + 16)));
   }
+  if (j + 2 <= d) {
+    const o = <usize>j << 3;
+    const s0 = f64x2.sub(v128.load(x + o), v128.load(mu + o));
+    a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(s0, s0), v128.load(p + o)));
+    j += 2;
+  }
   let acc = hsumF64x2(f64x2.add(a0, a1));
-  for (; j < d; j++) {
+  if (j < d) {
     const o = <usize>j << 3;
     const s = load<f64>(x + o) - load<f64>(mu + o);
     acc += s * s * load<f64>(p + o);
@@ -90,9 +89,19 @@ const R_SKIP_LOG: f64 = -72;
     b0 = f64x2.add(b0, f64x2.mul(f64x2.mul(t0, t0), p0));
     b1 = f64x2.add(b1, f64x2.mul(f64x2.mul(t1, t1), p1));
   }
+  if (j + 2 <= d) {
+    const o = <usize>j << 3;
+    const m0 = v128.load(mu + o);
+    const p0 = v128.load(p + o);
+    const s0 = f64x2.sub(v128.load(x0 + o), m0);
+    const t0 = f64x2.sub(v128.load(x1 + o), m0);
+    a0 = f64x2.add(a0, f64x2.mul(f64x2.mul(s0, s0), p0));
+    b0 = f64x2.add(b0, f64x2.mul(f64x2.mul(t0, t0), p0));
+    j += 2;
+  }
   let acc0 = hsumF64x2(f64x2.add(a0, a1));
   let acc1 = hsumF64x2(f64x2.add(b0, b1));
-  for (; j < d; j++) {
+  if (j < d) {
     const o = <usize>j << 3;
     const m = load<f64>(mu + o);
     const q = load<f64>(p + o);
@@ -155,19 +164,18 @@ const R_SKIP_LOG: f64 = -72;
 }
 
 /**
- * Row i's part of the fused E-step, from its weighted log-probabilities lp (K): returns log p(x_i).
- * Statistics are shifted by `shift` (K×d f64): sumX += r·(x − c_k), sumX2 += r·(x − c_k)², for
- * every component with r ≥ e^R_SKIP_LOG.
+ * Row i's part of the fused E-step, from its weighted log-probabilities lp (K, overwritten with
+ * the responsibilities): returns log p(x_i). Statistics are shifted by `shift` (K×d f64):
+ * sumX += r·(x − c_k), sumX2 += r·(x − c_k)², for every component logSumExpToResp keeps.
  */
 @inline function finishRow(sumR: usize, sumX: usize, sumX2: usize, shift: usize, lp: usize, xd: usize, d: i32, k: i32): f64 {
-  const lse = logSumExpF64(lp, k, 8);
+  const lse = logSumExpToResp(lp, k);
   const rowF64 = <usize>d << 3;
   for (let c = 0; c < k; c++) {
-    // r = exp(t) ∈ [0, 1]; below e^R_SKIP_LOG the component gets nothing from this row.
-    // (A NaN t fails the test and reaches the statistics, as it should.)
-    const t = load<f64>(lp + (<usize>c << 3)) - lse;
-    if (t < R_SKIP_LOG) continue;
-    const r = Math.exp(t);
+    // r ∈ [0, 1]: 0 for a component the cut leaves out (and for all when every lp is −Infinity);
+    // a NaN passes on to the statistics, as it should.
+    const r = load<f64>(lp + (<usize>c << 3));
+    if (r == 0) continue;
     store<f64>(sumR + (<usize>c << 3), load<f64>(sumR + (<usize>c << 3)) + r);
     const off = <usize>c * rowF64;
     accumulateShiftedRow(sumX + off, sumX2 + off, xd, shift + off, r, d);
@@ -178,7 +186,7 @@ const R_SKIP_LOG: f64 = -72;
 /**
  * Fused E-step over n rows of x (f32, row-major n×d) for k diagonal components:
  * per row, weighted log-probabilities, log-sum-exp, responsibilities r_ic (those below
- * e^−72 left out: R_SKIP_LOG), and accumulation
+ * e^−72 of the row's largest left out: R_SKIP_LOG in simd.ts), and accumulation
  * (+=, caller zeroes) of sumR (k f64), sumX (k×d f64) = Σ r·(x − μ_c), sumX2 (k×d f64) =
  * Σ r·(x − μ_c)²: moments shifted by the means this E-step uses (mstepDiagF64 takes them back
  * as its shift; docs/gmm.md, "Shifted statistics"). Every chunk of rows of one E-step shares

@@ -10,6 +10,7 @@ export function heapBase(): usize {
 
 export * from "./reduce";
 export * from "./estep";
+export * from "./estep-sparse";
 export * from "./mstep";
 export * from "./full";
 export * from "./cov";

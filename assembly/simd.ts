@@ -40,3 +40,40 @@ export const EXP_ZERO: f64 = -750;
   }
   return m + Math.log(s);
 }
+
+/**
+ * A row's log-probabilities v (K f64) below max + R_SKIP_LOG are left out of both the
+ * log-sum-exp and the statistics: e^−72 ≈ 5e−32 ≈ eps², so over K terms they move Σ exp by less
+ * than K·5e−32 relative (docs/gmm.md, "Cost"), and exp is the most expensive call of a row.
+ */
+export const R_SKIP_LOG: f64 = -72;
+
+/**
+ * log Σ_k exp(v_k) over K f64 values at v, leaving out terms below max + R_SKIP_LOG; overwrites
+ * v_k with the responsibility exp(v_k − max) / Σ (0 for a term left out). −Infinity when every
+ * v_k is −Infinity (then every responsibility is 0); NaN in, NaN out.
+ */
+@inline export function logSumExpToResp(v: usize, k: i32): f64 {
+  let m = -Infinity;
+  for (let c = 0; c < k; c++) m = Math.max(m, load<f64>(v + (<usize>c << 3)));
+  let s: f64 = 0;
+  // every kept exponent is in [R_SKIP_LOG, 0] and the largest is exactly 0, so s ∈ [1, K]:
+  // its log and the divisions below are safe (s = 0 only when m is ±Infinity or NaN).
+  // exp(0) = 1 and log(1) = 0 exactly: the row's largest term, and a row with one kept term
+  // (most rows of well-separated data), cost no exp and no log, with the same bits.
+  for (let c = 0; c < k; c++) {
+    const o = v + (<usize>c << 3);
+    const t = load<f64>(o) - m;
+    const e = t == 0 ? 1 : t >= R_SKIP_LOG ? Math.exp(t) : 0;
+    store<f64>(o, e);
+    s += e;
+  }
+  if (m == -Infinity) return m;
+  if (s == 1) return m;
+  const inv = 1 / s;
+  for (let c = 0; c < k; c++) {
+    const o = v + (<usize>c << 3);
+    store<f64>(o, load<f64>(o) * inv);
+  }
+  return m + Math.log(s);
+}

@@ -1,7 +1,8 @@
 // `npm run bench`: runs every build/bench/*.js workload one after the other (never in
 // parallel: the machine has 2 cores), prints ONE table (workload, ours, reference measured in
 // the same run, ratio = reference / ours, so > 1 means emlab is faster or larger) and writes
-// everything, including each bench's full stdout, to bench/results/<date>.json.
+// everything, including each bench's full stdout, to bench/results/<date>.json. A bench whose JSON carries
+// a `table` (em-speed: emlab, numpy float32 GEMM and scikit-learn side by side) has it printed after.
 //   node build/bench/run.js [--only a,b] [--skip a,b] [--timeout-min 60] [--list]
 // A bench whose source mentions "--json" is run with --json and its `rows` are taken as is;
 // the others print text, so a small parser per bench below picks its figures out of stdout
@@ -54,6 +55,8 @@ interface BenchResult {
   status: number | null;
   seconds: number;
   rows: Row[];
+  /** A bench's own table (its JSON's `table`, e.g. em-speed's three-way comparison), printed after the main one. */
+  table?: string;
   stdout: string;
   stderrTail: string;
 }
@@ -79,9 +82,14 @@ function runBench(file: string, timeoutMin: number): BenchResult {
   const seconds = (performance.now() - t0) / 1000;
   const stdout = r.stdout ?? "";
   let rows: Row[] = [];
+  let ownTable: string | undefined;
   if (r.status === 0) {
     try {
-      if (wantsJson) rows = (JSON.parse(stdout.trim().split("\n").pop()!).rows ?? []) as Row[];
+      if (wantsJson) {
+        const doc = JSON.parse(stdout.trim().split("\n").pop()!);
+        rows = (doc.rows ?? []) as Row[];
+        ownTable = typeof doc.table === "string" ? doc.table : undefined;
+      }
       else if (PARSERS[name]) rows = PARSERS[name](stdout);
     } catch (e) {
       rows = [{ workload: name, ours: null, reference: null, ratio: null, note: `unparsed output (${(e as Error).message})` }];
@@ -92,7 +100,7 @@ function runBench(file: string, timeoutMin: number): BenchResult {
     rows = [{ workload: name, ours: null, reference: null, ratio: null, note: `failed: ${why}` }];
   }
   const stderrTail = (r.stderr ?? "").trim().split("\n").slice(-20).join("\n");
-  return { name, args, status: r.status, seconds, rows, stdout, stderrTail };
+  return { name, args, status: r.status, seconds, rows, table: ownTable, stdout, stderrTail };
 }
 
 function table(rows: Row[]): string {
@@ -131,6 +139,7 @@ function main(): void {
   const rows = results.flatMap((r) => r.rows);
   console.log(`emlab benchmarks, ${date}: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, load average ${machine.loadavgBefore.map((v) => v.toFixed(2)).join(" ")}`);
   console.log(table(rows));
+  for (const r of results) if (r.table) console.log(`\n${r.name}:\n${r.table}`);
   const out = join(RESULTS, `${date.slice(0, 19).replace(/:/g, "-")}.json`);
   writeJsonAtomic(out, { date, machine: { ...machine, loadavgAfter: loadavg() }, rows, benches: results });
   console.log(`written ${out}`);

@@ -108,6 +108,36 @@ for (const [type, d, K] of [["diag", 13, 4], ["spherical", 6, 3], ["full", 5, 3]
   });
 }
 
+test("diag on data whose chunks take different paths (sparse, dense): bit-identical for 1, 2 and 3 threads, close to one unchunked call", async () => {
+  const d = 21;
+  const K = 5;
+  const data = blobs(N, d, K, 9);
+  // Chunks 0 and 2 (rows 0–2047, 4096–6143): 80 % zeros, so they take the sparse path; 1 and 3 stay dense.
+  const rng = new Rng(4);
+  for (const [from, to] of [[0, 2048], [4096, 6144]]) {
+    for (let i = from * d; i < to * d; i++) if (rng.uniform() < 0.8) data.X[i] = 0;
+  }
+  const core = nodeCore();
+  // The density half of the rule (q_k = 0 here) sends chunks 0 and 2 to the sparse path, 1 and 3 to the dense one.
+  const paths = core.scoped(() => {
+    const X = core.putF32(data.X);
+    const quad = core.f64(K);
+    quad.view().fill(0);
+    return [0, 1, 2, 3].map((c) => core.call("estepDiagSparsePath", { x: X.ptr + c * 2048 * d * 4, quad: quad.ptr, n: Math.min(2048, N - c * 2048), d, k: K }));
+  });
+  assert.equal(paths, [1, 0, 1, 0]);
+  const serial = estepIn(core, "diag", data, N, d, K);
+  assertClose(serial, estepIn(core, "diag", data, N, d, K, "whole"), 1e-12, "serial chunks vs one call on all rows");
+  for (const threads of [1, 2, 3]) {
+    const pool = new EmThreadPool({ threads });
+    try {
+      assertSameBits(estepIn(pool.core, "diag", data, N, d, K, pool), serial, `${threads} threads`);
+    } finally {
+      await pool.close();
+    }
+  }
+});
+
 test("a whole fit with 1 and 2 threads gives the same bits", async () => {
   const d = 10;
   const K = 4;

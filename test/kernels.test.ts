@@ -37,7 +37,7 @@ for (const [label, path] of [["core.wasm", CORE_WASM_PATH], ["core-mt.wasm", COR
 /** `export function name(a: usize, b: i32): f64` in the files assembly/index.ts re-exports, and index.ts itself. */
 function sourceSignatures(): Map<string, { params: string[]; result: string; file: string }> {
   const index = readFileSync(`${ROOT}assembly/index.ts`, "utf8");
-  const files = ["index", ...[...index.matchAll(/export \* from "\.\/(\w+)"/g)].map((m) => m[1])];
+  const files = ["index", ...[...index.matchAll(/export \* from "\.\/([\w-]+)"/g)].map((m) => m[1])];
   const out = new Map<string, { params: string[]; result: string; file: string }>();
   for (const f of files) {
     const src = readFileSync(`${ROOT}assembly/${f}.ts`, "utf8");

@@ -267,6 +267,94 @@ test("ℓ trace non-increasing (1e-9 relative, default regCovar) on the well-pos
   process.stderr.write(`properties-gmm: monotone cases outside the well-posed domain (finiteness only): ${skipped} of ${counts["monotone"]}; checked with constant columns at scale > 1e3: ${constLarge}\n`);
 });
 
+// Sparse data: the same generated sets with most values set to exactly 0 (and the constant
+// columns at 0, as MNIST's border pixels), so that the sparse E-step (assembly/estep-sparse.ts)
+// runs. The rule (docs/gmm.md, "Which path") takes it where at most a quarter of the values are non-zero
+// and every q_k = Σ_j μ_kj²/s_kj ≤ 2^20; the cases where the fitted model is within that are counted.
+
+/** s's data with each value set to 0 with probability zeroFrac (seeded by s.seed), constant columns 0. */
+function makeSparseData(s: Spec, zeroFrac: number): Matrix {
+  const X = makeData(s);
+  const rng = new Rng(s.seed ^ 0x5eed);
+  for (let i = 0; i < s.n; i++) {
+    for (let j = 0; j < s.d; j++) if (j < s.constCols || rng.uniform() < zeroFrac) X.data[i * s.d + j] = 0;
+  }
+  return X;
+}
+
+/** Whether a fitted diag/spherical model and its data are inside the sparse path's rule. */
+function sparseRuleHolds(gm: GaussianMixture, X: Matrix): boolean {
+  const d = X.cols;
+  const K = gm.weights.length;
+  let nnz = 0;
+  for (const v of X.data) if (v !== 0) nnz++;
+  if (nnz > 0.25 * X.data.length) return false;
+  for (let k = 0; k < K; k++) {
+    let q = 0;
+    for (let j = 0; j < d; j++) {
+      const mu = gm.means[k * d + j];
+      q += (mu * mu) / (gm.variances.length === K ? gm.variances[k] : gm.variances[k * d + j]);
+    }
+    if (!(q <= 2 ** 20)) return false;
+  }
+  return true;
+}
+
+const zeroFraction = fc.constantFrom(0.5, 0.81, 0.9, 0.95);
+
+test("sparse data (50–95 % zeros, zero columns, scale 1e-1…1e8): ℓ trace rises by at most 1e-7 relative (the precision contract) on the well-posed domain", () => {
+  const arb = fc.tuple(covType, zeroFraction).chain(([cov, z]) =>
+    specs({ maxN: 3000, maxD: 100, maxK: 20, budget: 60_000, scales: [-1, 8], pathologies: false, constantColumns: true, wellPosed: true, minRowsPerComponent: 20 })
+      .map((s) => ({ s, cov, z })));
+  let skipped = 0;
+  let sparse = 0;
+  let worst = 0;
+  check("sparse-monotone", arb, 40, ({ s, cov, z }) => {
+    const X = makeSparseData(s, z);
+    const gm = new GaussianMixture({ nComponents: s.K, covarianceType: cov, maxIter: 40, tol: 0, nInit: 1, seed: s.seed }).fit(X);
+    allFinite(gm.nllTrace, "nllTrace");
+    if (illConditioned(gm, cov, 1e-6, s.constCols)) {
+      skipped++;
+      return;
+    }
+    if (sparseRuleHolds(gm, X)) sparse++;
+    const inc = maxRelIncrease(gm.nllTrace);
+    worst = Math.max(worst, inc);
+    assert.ok(inc <= 1e-7, `${cov}: ℓ rose by ${inc} relative`);
+  });
+  process.stderr.write(
+    `properties-gmm: sparse-monotone: ${skipped} of ${counts["sparse-monotone"]} outside the well-posed domain; ` +
+      `${sparse} inside the sparse path's rule; largest relative rise ${worst.toExponential(2)}\n`,
+  );
+  assert.ok(sparse >= counts["sparse-monotone"] / 4, `only ${sparse} cases took the sparse path`);
+});
+
+test("sparse data: WASM (sparse path) equals the float64 twin, ℓ per iteration within 1e-6 relative (diag, spherical; scale 1e-1…1e2)", () => {
+  const arb = fc.tuple(covType, zeroFraction).chain(([cov, z]) =>
+    specs({ maxN: 600, maxD: 40, maxK: 5, budget: 6_000, scales: [-1, 2], pathologies: false, constantColumns: true, wellPosed: true, minRowsPerComponent: 20 })
+      .map((s) => ({ s, cov, z })));
+  let emptied = 0;
+  let sparse = 0;
+  check("sparse-twin", arb, 24, ({ s, cov, z }) => {
+    const X = makeSparseData(s, z);
+    const labels = roundRobin(s.n, s.K);
+    const iters = 12;
+    const gm = new GaussianMixture({ nComponents: s.K, covarianceType: cov, maxIter: iters, tol: 0, init: { labels } }).fit(X);
+    const t = fitTwin(X.data, s.n, s.d, labels, s.K, { maxIter: iters, tol: 0, regCovar: 1e-6, cov: cov as "diag" | "spherical" });
+    if (t.minNk < 1) {
+      emptied++;
+      return;
+    }
+    if (sparseRuleHolds(gm, X)) sparse++;
+    for (let i = 0; i < iters; i++) {
+      const rel = Math.abs(gm.nllTrace[i] - t.nllTrace[i]) / Math.abs(t.nllTrace[i]);
+      assert.ok(rel <= 1e-6, `${cov} iteration ${i + 1}: ${gm.nllTrace[i]} vs twin ${t.nllTrace[i]} (${rel})`);
+    }
+  });
+  process.stderr.write(`properties-gmm: sparse-twin: ${emptied} of ${counts["sparse-twin"]} with an emptied component (skipped); ${sparse} inside the sparse path's rule\n`);
+  assert.ok(sparse >= counts["sparse-twin"] / 4, `only ${sparse} cases took the sparse path`);
+});
+
 /** Round-robin labels 0, 1, …, K−1, 0, … (a start that every implementation reads the same way). */
 function roundRobin(n: number, K: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i % K);
@@ -291,7 +379,7 @@ test("WASM equals the float64 twin: ℓ per iteration within 1e-6 relative (diag
     let twin: number[];
     if (cov === "full") twin = emTwin(X.data, s.n, s.d, labels, s.K, 1e-6, iters).nll;
     else {
-      const t = fitTwin(X.data, s.n, s.d, labels, s.K, { maxIter: iters, tol: 0, regCovar: 1e-6, cov });
+      const t = fitTwin(X.data, s.n, s.d, labels, s.K, { maxIter: iters, tol: 0, regCovar: 1e-6, cov: cov as "diag" | "spherical" });
       if (t.minNk < 1) {
         emptied++;
         return;

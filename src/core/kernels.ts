@@ -33,6 +33,21 @@ export const KERNELS = {
   },
   logprobDiagF32: { params: ["out", "scratch", "x", "means", "prec", "logConst", "n", "d", "k"], result: "void" },
   statsFromRespDiagF32: { params: ["sumR", "sumX", "sumX2", "shift", "scratch", "x", "resp", "n", "d", "k"], result: "void" },
+  // estep-sparse.ts: the sparse diagonal E-step and the rule between it and estepDiagF32
+  estepDiagByDensityF32: {
+    params: ["sumR", "sumX", "sumX2", "scratch", "x", "means", "prec", "logConst", "pbT", "quad", "n", "d", "k"],
+    result: "f64",
+    accumulates: ["sumR", "sumX", "sumX2"],
+  },
+  estepDiagSparseF32: {
+    params: ["sumR", "sumX", "sumX2", "scratch", "x", "means", "logConst", "pbT", "quad", "n", "d", "k"],
+    result: "f64",
+    accumulates: ["sumR", "sumX", "sumX2"],
+  },
+  estepDiagSparsePath: { params: ["x", "quad", "n", "d", "k"], result: "i32" },
+  prepareDiagSparseF64: { params: ["pbT", "quad", "means", "prec", "d", "k"], result: "void" },
+  estepDiagSparseScratch: { params: ["d", "k"], result: "i32" },
+  sparseParamsLength: { params: ["d", "k"], result: "i32" },
   // mstep.ts
   mstepDiagF64: { params: ["weights", "means", "variances", "sumR", "sumX", "sumX2", "shift", "d", "k", "regCovar"], result: "void" },
   mstepSphericalF64: {

@@ -84,12 +84,19 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): C
   const sumR = core.f64(K);
   const sumX = core.f64(K * d);
   const sumX2 = core.f64(K * d);
-  // E-step: two rows × (K log-probabilities + the row promoted to f64); statsFromResp: d + K;
-  // spherical M-step: K×d diagonal variances.
-  const scratch = core.f64(spherical ? Math.max(K * d, 2 * (K + d)) : 2 * (K + d));
   const sizes = { d, k: K };
+  // The sparse E-step's feature-major parameters and q_k (assembly/estep-sparse.ts; docs/gmm.md, "Which path").
+  const pbT = core.f64(core.call("sparseParamsLength", sizes));
+  const quad = core.f64(K);
+  // E-step: estepDiagSparseScratch (dense: two rows × (K log-probabilities + the row promoted to
+  // f64); sparse: W and the compacted row); statsFromResp: d + K; spherical M-step: K×d.
+  const estepScratch = core.call("estepDiagSparseScratch", sizes);
+  const scratch = core.f64(Math.max(estepScratch, d + K, spherical ? K * d : 0));
   const prepared = { ...sizes, weights: weights.ptr, variances: variances.ptr, logConst: logConst.ptr, prec: prec.ptr };
-  const prepare = () => core.call(spherical ? "prepareSphericalF64" : "prepareDiagF64", prepared);
+  const prepare = () => {
+    core.call(spherical ? "prepareSphericalF64" : "prepareDiagF64", prepared);
+    core.call("prepareDiagSparseF64", { ...sizes, pbT: pbT.ptr, quad: quad.ptr, means: means.ptr, prec: prec.ptr });
+  };
   // means.ptr is also the statistics' shift (the M-step's `shift`, aliased with its output).
   const mstepArgs = {
     ...sizes, weights: weights.ptr, means: means.ptr, variances: variances.ptr,
@@ -99,12 +106,13 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): C
   return {
     K, d, weights, means, variances, prepare,
     // means is the shift of every chunk of an E-step, so the per-chunk blocks add up to the
-    // whole E-step's shifted statistics.
+    // whole E-step's shifted statistics. Each chunk takes the sparse or the dense path by its
+    // own rows (estepDiagSparsePath): chunks are fixed, so are the paths, for any thread count.
     estepPlan: {
-      kernel: "estepDiagF32",
-      args: components,
+      kernel: "estepDiagByDensityF32",
+      args: { ...components, pbT: pbT.ptr, quad: quad.ptr },
       stats: { sumR, sumX, sumX2 },
-      scratchLength: 2 * (K + d),
+      scratchLength: estepScratch,
     },
     statsFromResp(X, n, resp) {
       for (const r of [sumR, sumX, sumX2]) r.view().fill(0);

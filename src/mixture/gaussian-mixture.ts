@@ -323,7 +323,8 @@ function checkFitsMemory(X: Matrix, K: number, entry: CovarianceEntry, inPlaceCo
   // X in place: it is already below the arena's top, so count only what the fit adds above it.
   const xBytes = inPlaceCore ? 0 : 4 * n * d;
   checkFits(
-    xBytes + 8 * n * K + 8 * (3 * entry.varianceLength(K, d) + 4 * K * d),
+    // + the sparse E-step's feature-major parameters 2·d·(K + 1) and a thread's scratch K·d + 5·(d + 4)
+    xBytes + 8 * n * K + 8 * (3 * entry.varianceLength(K, d) + 4 * K * d + 2 * d * (K + 1) + K * d + 5 * (d + 4)),
     `GaussianMixture.fit on ${n}×${d} values with nComponents = ${K}`,
     inPlaceCore,
   );
