@@ -1,5 +1,6 @@
 // Exercise 2a: the VAE on MNIST, trained by onnxruntime-node on the training-step graph of
-// src/models/vae.ts (one session.run = forward + backward + Adam). Per epoch: mean training loss,
+// src/models/vae.ts (forward + backward + Adam), run in chunks of VAE_CHUNK_STEPS batches per
+// session.run (an ONNX Loop, src/onnx/loop.ts). Per epoch: mean training loss,
 // test loss over the test set (fixed ε, so it is reproducible), loss plots, a checkpoint; every
 // 10th epoch (and the last) sample and reconstruction grids; at the end the ONNX exports.
 // Resuming from the checkpoint gives the same numbers as an uninterrupted run. Node only.
