@@ -1,5 +1,6 @@
 // Exercise 2a: the VAE on MNIST, trained by onnxruntime-node on the training-step graph of
-// src/models/vae.ts (one session.run = forward + backward + Adam). Per epoch: mean training loss,
+// src/models/vae.ts (forward + backward + Adam), run in chunks of VAE_CHUNK_STEPS batches per
+// session.run (an ONNX Loop, src/onnx/loop.ts). Per epoch: mean training loss,
 // test loss over the test set (fixed ε, so it is reproducible), loss plots, a checkpoint; every
 // 10th epoch (and the last) sample and reconstruction grids; at the end the ONNX exports.
 // Resuming from the checkpoint gives the same numbers as an uninterrupted run. Node only.
@@ -8,10 +9,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
 import { loadMnist } from "../data/mnist.js";
-import { buildDecoder, buildEncoder, buildEval, buildTrainStep, initVae, vaeParamNames, type VaeDims } from "../models/vae.js";
+import { buildDecoder, buildEncoder, buildEval, buildTrainChunk, initVae, vaeParamNames, type VaeDims } from "../models/vae.js";
 import { Graph, TrainStep, createSession, runGraph, serialize, type SessionOptions } from "../onnx/index.js";
 import { imageGrid } from "../plot/png.js";
-import { batchCount, batches, epochOrder, inOrder } from "../train/batches.js";
+import { batchChunks, batchCount, batches, epochOrder, inOrder } from "../train/batches.js";
 import { loadCheckpoint, saveCheckpoint } from "../train/checkpoint.js";
 import { historyUpTo, snapshotEpochs, writeLossChart, type EpochRecord } from "../train/history.js";
 import { expectedState, restoreState, stateTensors } from "../train/state.js";
@@ -88,6 +89,11 @@ export interface VaeRunOptions extends RunOptions<VaeEvent, true> {
 const KIND = "vae";
 /** The checkpoint file in the output directory (what `resume` continues). */
 export const CHECKPOINT_FILE = "checkpoint.emlab";
+/**
+ * Training steps per session.run (an ONNX Loop over stacked batches, src/onnx/loop.ts): the state
+ * crosses into JavaScript once per chunk. The results do not depend on it (docs/vae.md).
+ */
+export const VAE_CHUNK_STEPS = 64;
 const GRID = 64;
 const EVAL_BATCH = 1000;
 /** Config fields that may change on --resume without changing the run's numbers. */
@@ -137,12 +143,13 @@ interface Sessions {
 
 async function openSessions(c: VaeConfig, dims: VaeDims, params: Record<string, Float32Array>): Promise<Sessions> {
   const opts: SessionOptions = { threads: c.threads, optimization: "all" };
-  const train = buildTrainStep(dims, { lr: c.lr });
+  const train = buildTrainChunk(dims, { lr: c.lr });
   const evalGraph = buildEval(dims);
   const decoderGraph = buildDecoder(dims);
-  const trainBytes = serialize(train.graph);
+  // the exported training graph is the single step (the chunk graph runs it in a Loop)
+  const trainBytes = serialize(train.step);
   const evalBytes = serialize(evalGraph);
-  const step = new TrainStep(await createSession(trainBytes, opts), train.graph, train.adam, { params }, true);
+  const step = new TrainStep(await createSession(serialize(train.graph), opts), train.graph, train.adam, { params });
   return {
     step,
     evalGraph,
@@ -165,16 +172,20 @@ function params(s: Sessions): Record<string, Float32Array> {
 
 async function trainEpoch(s: Sessions, train: Matrix, c: VaeConfig, shuffle: Rng, noise: Rng, bar: Progress): Promise<{ loss: number; rec: number; kl: number }> {
   const order = epochOrder(shuffle, train.rows);
-  const eps = new Float32Array(c.batchSize * c.latent);
+  const eps = new Float32Array(VAE_CHUNK_STEPS * c.batchSize * c.latent);
   let loss = 0, rec = 0, kl = 0;
-  for (const batch of batches(train, order, { batchSize: c.batchSize })) {
-    const e = noise.fillNormal(batch.rows === c.batchSize ? eps : eps.subarray(0, batch.rows * c.latent));
-    const out = await s.step.run({ x: batch.x, eps: e });
-    // the graph reports means over the batch; weight by rows so a short last batch counts per image
-    loss += Number(out.loss[0]) * batch.rows;
-    rec += Number(out.rec[0]) * batch.rows;
-    kl += Number(out.kl[0]) * batch.rows;
-    if (batch.index % 8 === 7) bar.update(batch.index + 1, `loss ${(loss / ((batch.index + 1) * c.batchSize)).toFixed(2)}`);
+  for (const chunk of batchChunks(train, order, { batchSize: c.batchSize, steps: VAE_CHUNK_STEPS })) {
+    // ε of the chunk's steps in order: the same draws as batch by batch
+    const e = noise.fillNormal(eps.subarray(0, chunk.steps * chunk.rows * c.latent));
+    const out = await s.step.run({ x: chunk.x, eps: e }, { steps: chunk.steps, batch: chunk.rows });
+    // the graph reports means over each batch; weight by rows so a short last batch counts per image
+    for (let i = 0; i < chunk.steps; i++) {
+      loss += Number(out.loss[i]) * chunk.rows;
+      rec += Number(out.rec[i]) * chunk.rows;
+      kl += Number(out.kl[i]) * chunk.rows;
+    }
+    const done = chunk.index + chunk.steps;
+    bar.update(done, `loss ${(loss / (done * c.batchSize)).toFixed(2)}`);
   }
   if (!Number.isFinite(loss)) throw new Error(`VAE training diverged (loss ${loss}); try a smaller --lr`);
   return { loss: loss / train.rows, rec: rec / train.rows, kl: kl / train.rows };

@@ -3,6 +3,7 @@
 import type { Core, Region } from "../core/wasm.js";
 import type { Rng } from "../util/rng.js";
 import { UserError } from "../util/errors.js";
+import { forEachRowChunk } from "./chunked.js";
 
 export type InitMethod = "kmeans++" | "random" | "random-assignment";
 export type InitSpec = InitMethod | { labels: ArrayLike<number> } | { means: ArrayLike<number> };
@@ -88,9 +89,12 @@ function negHalfSqDist(core: Core, X: Region<Float32Array>, n: number, d: number
     zero.view().fill(0);
     const out = core.f64(n * m);
     const scratch = core.f64(2 * d);
-    core.call("logprobDiagF32", {
-      out: out.ptr, scratch: scratch.ptr, x: X.ptr, means: c.ptr, prec: prec.ptr, logConst: zero.ptr, n, d, k: m,
-    });
+    forEachRowChunk(n, (first, rows) =>
+      core.call("logprobDiagF32", {
+        out: out.ptr + first * m * 8, scratch: scratch.ptr, x: X.ptr + first * d * 4, means: c.ptr, prec: prec.ptr,
+        logConst: zero.ptr, n: rows, d, k: m,
+      }),
+    );
     return out.view().slice();
   });
 }
