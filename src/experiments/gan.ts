@@ -45,9 +45,10 @@ export interface GanConfig extends GanOptim {
 
 /**
  * The most onnxruntime threads with which the GAN's numbers are the same bits as with one. Measured
- * (1 epoch on 1000 images): 1, 2 and 3 threads give identical losses, 4 and 8 differ from them
- * and from each other in the 7th significant digit, so some kernel of the training graphs sums in
- * an order that depends on the thread count above that. The default stays at or below the count
+ * (1 epoch on 1000 images): 1 and 2 threads give identical losses, 4 differs from them in the
+ * training D loss's 8th significant digit (before D's and G's steps ran in one graph: 1–3
+ * identical, 4 and 8 off in the 7th), so some kernel of the training graph sums in an order that
+ * depends on the thread count above that. The default stays at or below the count
  * the documented runs used, so every machine reproduces them; the VAE's graphs showed no such
  * dependence (1, 2, 3 and 5 threads identical).
  */
