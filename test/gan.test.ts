@@ -189,8 +189,14 @@ test("a short run on 512 images: finite, moving losses, plots, samples, models; 
   assert.is(run.epochs.length, 2);
   for (const e of run.epochs) for (const v of [e.train.g, e.train.d, e.test.g, e.test.d]) assert.ok(Number.isFinite(v) && v > 0);
   assert.ok(run.epochs[0].train.g !== run.epochs[1].train.g && run.epochs[0].test.d !== run.epochs[1].test.d, "losses move");
-  for (const f of ["loss-train.svg", "loss-test.svg", sampleFile(2), "generator.onnx", "discriminator.onnx", "checkpoint.bin", "results.json"]) assert.ok(existsSync(join(a, f)), f);
+  for (const f of ["loss-generator.svg", "loss-discriminator.svg", sampleFile(2), "generator.onnx", "discriminator.onnx", "checkpoint.bin", "results.json"]) assert.ok(existsSync(join(a, f)), f);
   assert.equal(JSON.parse(readFileSync(join(a, "results.json"), "utf8")).epochs, run.epochs);
+  // each network's training and test loss on its own chart
+  for (const f of ["loss-generator.svg", "loss-discriminator.svg"]) {
+    const chart = readFileSync(join(a, f), "utf8");
+    assert.is((chart.match(/<g data-series=/g) ?? []).length, 2, f);
+    for (const name of ["train", "test"]) assert.ok(chart.includes(`>${name}</text>`), `${f}: ${name}`);
+  }
 
   const b = join(dir, "b");
   await runGan(base(1), { out: b });

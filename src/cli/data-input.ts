@@ -15,7 +15,6 @@ import { parseStringFlag } from "./args.js";
 
 /** The yargs option of --header (commands that read CSV); its value is checked by parseChoice("header", …, HEADER_MODES). */
 export const HEADER_OPTION = {
-  type: "string",
   choices: HEADER_MODES,
   default: CSV_DEFAULTS.header,
   describe: "CSV header row (auto: a first row with a cell that is not a number, or exactly pandas' names 0,1,…,d−1)",

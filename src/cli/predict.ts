@@ -4,12 +4,11 @@
 // GaussianMixture.predict. Text output: one line per row, "label" or "label,p_0,…,p_{K−1}";
 // --json: {"labels": [...], "proba": [[...], ...]}, where proba needs a second pass over the
 // data (the labels are written before it).
-import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
 import { HEADER_MODES } from "../data/csv-parse.js";
 import type { RowSource } from "../data/row-source.js";
 import { MixtureScorer } from "../mixture/scorer.js";
-import { parseChoice, parseStringFlag } from "./args.js";
+import { parseChoice, parseStringFlag, type Command } from "./args.js";
 import { HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, openModelData, parseOutFileFlag, readModelFile, rowOutput, type RowOutput } from "./data-input.js";
 
 /** Rows per chunk: memory is this many rows of the data (f32) and of K log-probabilities (f64). */
@@ -90,7 +89,7 @@ async function writeJson(out: RowOutput, scorer: MixtureScorer, source: RowSourc
   await out.write("}\n");
 }
 
-export const predictCommand: CommandModule<{}, PredictArgs> = {
+export const predictCommand: Command<PredictArgs> = {
   command: "predict",
   describe: "label every row of a data file (CSV or .npy) with a saved model's most probable component, in chunks",
   builder: (y) =>
@@ -100,8 +99,10 @@ export const predictCommand: CommandModule<{}, PredictArgs> = {
       .option("header", HEADER_OPTION)
       .option("proba", { type: "boolean", default: false, describe: "also the responsibilities p(k | x) of each row" })
       .option("json", { type: "boolean", default: false, describe: 'one JSON document: {"labels": [...]} (and "proba": [[...], ...])' })
-      .option("out", { type: "string", describe: "write to this file (it appears only when complete) instead of stdout" })
-      .example("$0 predict --model out/gmm/model.json --data new.csv > labels.txt", "one label per line (usable as gmm --init-labels)")
-      .example("$0 predict --model model.json --data x.npy --proba --out resp.csv", "label,p_0,…,p_{K−1} per row, into resp.csv") as any,
+      .option("out", { type: "string", describe: "write to this file (it appears only when complete) instead of stdout" }) as any,
+  examples: [
+    ["$0 predict --model out/gmm/model.json --data new.csv > labels.txt", "one label per line (usable as gmm --init-labels)"],
+    ["$0 predict --model model.json --data x.npy --proba --out resp.csv", "label,p_0,…,p_{K−1} per row, into resp.csv"],
+  ],
   handler,
 };

@@ -19,6 +19,7 @@ import { expectedState, restoreState, stateTensors } from "../train/state.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import type { Progress } from "../util/progress.js";
+import { defaultThreads } from "../parallel/pool.js";
 import { Rng } from "../util/rng.js";
 import type { RunOptions, Tick, UnitDone } from "./contract.js";
 
@@ -39,8 +40,8 @@ export interface VaeConfig {
   mnistDir?: string;
 }
 
-/** Defaults of the assignment (PyTorch's VAE example). */
-export const VAE_DEFAULTS: VaeConfig = { epochs: 50, batchSize: 128, latent: 20, hidden: 400, lr: 1e-3, seed: 1, threads: 2 };
+/** Defaults of the assignment (PyTorch's VAE example), on every core. */
+export const VAE_DEFAULTS: VaeConfig = { epochs: 50, batchSize: 128, latent: 20, hidden: 400, lr: 1e-3, seed: 1, threads: defaultThreads() };
 
 /** One epoch: losses are per image (training: mean over the epoch's batches; test: whole test set). */
 export interface VaeEpoch extends EpochRecord {
@@ -235,11 +236,13 @@ function reconstructionGrid(test: Matrix, recon: Float32Array): { images: Float3
   return { images, n: k };
 }
 
+/** loss.svg: training and test loss on one chart, so a test loss that turns up (overfitting) shows against the training loss. */
 function writePlots(out: string, history: VaeEpoch[]): string[] {
-  return [
-    writeLossChart(join(out, "loss-train.svg"), history, [{ key: "trainLoss", name: "train" }], { title: "VAE training loss per image (BCE + KL)" }),
-    writeLossChart(join(out, "loss-test.svg"), history, [{ key: "testLoss", name: "test" }], { title: "VAE test loss per image (BCE + KL)" }),
+  const series = [
+    { key: "trainLoss", name: "train" },
+    { key: "testLoss", name: "test" },
   ];
+  return [writeLossChart(join(out, "loss.svg"), history, series, { title: "VAE loss per image (BCE + KL)" })];
 }
 
 function writeExports(out: string, s: Sessions, dims: VaeDims): string[] {
@@ -363,6 +366,11 @@ async function trainAndWrite(
 /** The config as compared on resume (undefined limits spelled out, so absent = all data). */
 function configKey(c: VaeConfig): Record<string, unknown> {
   return { ...c, limit: c.limit ?? null, testLimit: c.testLimit ?? null, mnistDir: c.mnistDir ?? null };
+}
+
+/** A finished epoch as one line of progress: `train 120.33, test 118.20 (3.4 s)`. */
+export function vaeEpochLine(r: VaeEpoch): string {
+  return `train ${r.trainLoss.toFixed(2)}, test ${r.testLoss.toFixed(2)} (${r.seconds.toFixed(1)} s)`;
 }
 
 /** The --json document: config, per-epoch numbers, files. */
