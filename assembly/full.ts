@@ -1,19 +1,15 @@
 // Full-covariance Gaussian-mixture kernels: Cholesky → inverse factor, the fused
 // E-step + sufficient statistics, the M-step, and per-component log-probabilities.
-//
-// Shifted moments: the E-step accumulates Σ r (x − c_k)(x − c_k)ᵀ around c_k = the means it
-// used, and the M-step subtracts δδᵀ with δ = μ_new − c_k. Raw moments Σ r x xᵀ − n_k μμᵀ lose
-// about log10(‖μ‖²/σ²) digits to cancellation; the shifted form loses only eps·‖δ‖²/σ², and
-// δ → 0 as EM converges. One pass over X, as with raw moments (sklearn needs two).
+// Mathematics (W = L⁻¹, log|S| from the diagonal, shifted moments, the M-step, cost):
+// docs/gmm.md, "Full covariances".
 //
 // Layouts (all row-major, f64 unless said):
-//   x          f32 n×d (rows are samples)
+//   x           f32 n×d (rows are samples)
 //   covariances K×d×d covariance matrices S_k (symmetric; the Cholesky reads the lower triangle)
-//   precChol   K×d×d, W_k = L_k⁻¹ (lower triangular, zeros above the diagonal) where S_k = L_k L_kᵀ.
-//              Row-major W_k is sklearn's precisions_cholesky_ (L⁻ᵀ, upper) stored column-major.
-//   logDet     K, log|S_k| = 2 Σ_j log L_jj
-//   sumXX      K×d×d, Σ_i r_ik (x_i − c_k)(x_i − c_k)ᵀ around the shift c_k; the upper triangle
-//              (b ≥ a) is exact, the M-step reads only it.
+//   precChol    K×d×d, W_k = L_k⁻¹ (lower triangular, zeros above the diagonal) where S_k = L_k L_kᵀ
+//   logDet      K, log|S_k|
+//   sumXX       K×d×d, Σ_i r_ik (x_i − c_k)(x_i − c_k)ᵀ around the shift c_k; the upper triangle
+//               (b ≥ a) is exact, the M-step reads only it.
 //
 // The E-step works on blocks of BLOCK rows transposed to d×BLOCK (f64), so SIMD runs over
 // rows: each lane is a sample and no d is special. The last block is zero-padded to a multiple

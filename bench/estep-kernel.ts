@@ -6,6 +6,8 @@
 // and every ℓ and the final parameters are compared with the baseline's bit for bit.
 // --wasm takes a comma-separated list of builds (default build/core.wasm).
 //   node build/bench/estep-kernel.js [--iters 6] [--wasm a.wasm,b.wasm] [--baseline old-core.wasm]
+// (a baseline built before the kernel signatures were aligned takes its arguments in another
+// order: compare builds of the same signature table)
 import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import type { Core } from "../src/core/wasm.js";
@@ -14,11 +16,12 @@ import { CORE_WASM_PATH } from "../src/core/node.js";
 import { loadMnist } from "../src/data/mnist.js";
 import { chunkedWorkspace } from "../src/mixture/chunked.js";
 import { covarianceEntry, type MixtureWorkspace } from "../src/mixture/covariance.js";
+import { GMM_DEFAULTS } from "../src/mixture/gaussian-mixture.js";
 import { oneHot } from "../src/mixture/init.js";
 import { flag } from "./lib/flags.js";
 
 const K = 10;
-const REG = 1e-6;
+const REG = GMM_DEFAULTS.regCovar;
 
 /** One build of core.wasm with MNIST copied in and a diagonal workspace started from the labels. */
 interface Subject {
@@ -52,7 +55,8 @@ function median(a: number[]): number {
 }
 
 function main(): void {
-  // node.ts sets --no-liftoff on import (CORE_WASM_PATH above): both builds run TurboFan code.
+  // As a library user runs it (no --no-liftoff): the E-step in 2048-row chunks tiers up after its
+  // first calls. `node --no-liftoff build/bench/estep-kernel.js` measures as the CLI runs.
   const iters = Number(flag("iters") ?? 6);
   const baseline = flag("baseline");
   const { images, labels } = loadMnist("train");

@@ -12,7 +12,11 @@ import { join } from "node:path";
 import { nodeCore } from "../src/core/node.js";
 import { chunkedWorkspace } from "../src/mixture/chunked.js";
 import { fullWorkspace } from "../src/mixture/full-kernels.js";
+import { GMM_DEFAULTS } from "../src/mixture/gaussian-mixture.js";
 import { oneHot } from "../src/mixture/init.js";
+
+/** The estimator's default regCovar, given to sklearn too. */
+const REG = GMM_DEFAULTS.regCovar;
 import { Rng } from "../src/util/rng.js";
 
 /** n rows of d dims from K overlapping Gaussian blobs (no responsibility underflows to 0, so no block is skipped) with random correlated covariances. */
@@ -41,11 +45,11 @@ import sys, json, time
 import numpy as np
 from sklearn.mixture import GaussianMixture
 from sklearn.mixture._gaussian_mixture import _estimate_gaussian_parameters
-X = np.load(sys.argv[1]).astype(np.float64); labels = np.load(sys.argv[2]); K = int(sys.argv[3]); reps = int(sys.argv[4])
+X = np.load(sys.argv[1]).astype(np.float64); labels = np.load(sys.argv[2]); K = int(sys.argv[3]); reps = int(sys.argv[4]); reg = float(sys.argv[5])
 n = X.shape[0]
 resp = np.zeros((n, K)); resp[np.arange(n), labels] = 1.0
-w, m, c = _estimate_gaussian_parameters(X, resp, 1e-6, "full")
-gm = GaussianMixture(n_components=K, covariance_type="full", reg_covar=1e-6, max_iter=1, tol=0.0, init_params="random",
+w, m, c = _estimate_gaussian_parameters(X, resp, reg, "full")
+gm = GaussianMixture(n_components=K, covariance_type="full", reg_covar=reg, max_iter=1, tol=0.0, init_params="random",
                      weights_init=w / w.sum(), means_init=m, precisions_init=np.linalg.inv(c), random_state=0)
 gm.fit(X)
 times = []
@@ -86,7 +90,7 @@ function sklearnRef(X: Float32Array, labels: Int32Array, n: number, d: number, K
     writeFileSync(join(dir, "X.npy"), npy(X, [n, d]));
     writeFileSync(join(dir, "l.npy"), npy(labels, [n]));
     const env = { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
-    const r = spawnSync(PYTHON, ["-c", SKLEARN_SCRIPT, join(dir, "X.npy"), join(dir, "l.npy"), String(K), String(reps)], {
+    const r = spawnSync(PYTHON, ["-c", SKLEARN_SCRIPT, join(dir, "X.npy"), join(dir, "l.npy"), String(K), String(reps), String(REG)], {
       env, encoding: "utf8",
     });
     if (r.status !== 0) throw new Error(`sklearn reference failed: ${r.stderr}`);
@@ -104,12 +108,12 @@ function run(n: number, d: number, K: number, reps: number): void {
     const ws = chunkedWorkspace(fullWorkspace(core, K, d), core, { maxRows: n });
     const Xr = core.putF32(X);
     ws.statsFromResp(Xr, n, oneHot(labels, K));
-    ws.mstep(1e-6);
+    ws.mstep(REG);
     const times: number[] = [];
     for (let t = 0; t <= reps; t++) {
       const t0 = performance.now();
       ws.estep(Xr, n);
-      ws.mstep(1e-6);
+      ws.mstep(REG);
       if (t > 0) times.push(performance.now() - t0); // the first round warms the JIT up
     }
     // ℓ of the parameters after 1 + reps iterations, the state sklearn is scored in.

@@ -1,22 +1,24 @@
 // Seconds per GAN epoch (469 D+G step pairs at batch 128 over MNIST's 60000 images), emlab's ONNX
-// training-step graphs in onnxruntime-node against PyTorch on the same architecture and optimiser.
-//   node build/bench/gan.js [--steps 469] [--torch-steps N] [--threads 2] [--epochs 0] [--no-torch]
-// --steps: time that many step pairs on MNIST batches (469 = one epoch) and extrapolate to an epoch.
+// training graph in onnxruntime-node against PyTorch on the same architecture and optimiser.
+//   node build/bench/gan.js [--steps 469] [--torch-steps N] [--threads 2] [--chunk 32] [--epochs 0] [--no-torch] [--json]
+// --steps: time that many step pairs on MNIST batches (469 = one epoch) and extrapolate to an epoch;
+// emlab runs them as runGan does, in chunks of --chunk steps per session.run (GAN_CHUNK_STEPS).
 // --epochs E: also run `runGan` for E full epochs (with test evaluation) into a temporary directory.
 // PyTorch runs the same number of steps in an inline script when /usr/bin/python3 (or python3) can
 // import torch (apt-get install -y python3-torch); it is never a product dependency.
 // "cpu" is the process CPU time over all threads: on a shared machine it is steadier than wall time.
+// --json: the last line is {"rows": [...]} for `npm run bench`'s table.
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultMnistDir, loadMnist } from "../src/data/mnist.js";
-import { GAN_DEFAULTS, runGan } from "../src/experiments/gan.js";
-import { dropoutMasks, dStepGraph, G_ACTIVATIONS, GAN_DROPOUT, gStepGraph, initGan, layerSpecs, toTanhRange, type Params } from "../src/models/gan.js";
+import { GAN_CHUNK_STEPS, GAN_DEFAULTS, runGan } from "../src/experiments/gan.js";
+import { GAN_DROPOUT, ganChunkGraph, GanChunkFeeds, initGan, toTanhRange } from "../src/models/gan.js";
 import { MaskRng } from "../src/train/dropout.js";
 import { sessionFor, TrainStep } from "../src/onnx/index.js";
-import { batches, epochOrder } from "../src/train/batches.js";
+import { batchChunks, epochOrder } from "../src/train/batches.js";
 import { Rng } from "../src/util/rng.js";
 
 const arg = (name: string, dflt: number) => {
@@ -26,47 +28,44 @@ const arg = (name: string, dflt: number) => {
 const STEPS = arg("steps", 469);
 const THREADS = arg("threads", 2);
 const EPOCHS = arg("epochs", 0);
+const CHUNK = arg("chunk", GAN_CHUNK_STEPS);
 /** D's dropout while training (the CLI's default unless given). */
 const DROPOUT = arg("dropout", GAN_DROPOUT);
 /** PyTorch steps (default: as many as ours); fewer keep a slow CPU build of torch affordable. */
 const TORCH_STEPS = arg("torch-steps", STEPS);
+const JSON_OUT = process.argv.includes("--json");
 const BATCH = 128;
 const PER_EPOCH = Math.ceil(60000 / BATCH);
 
 async function emlabSteps(): Promise<{ wall: number; cpu: number; d: number; g: number }> {
   const train = loadMnist("train");
   const data = { data: toTanhRange(train.images.data), rows: train.images.rows, cols: 784 };
-  const dg = dStepGraph(undefined, { dropout: DROPOUT });
-  const gg = gStepGraph(undefined, { dropout: DROPOUT });
+  const cg = ganChunkGraph(undefined, { dropout: DROPOUT });
   const init = initGan(new Rng(1));
-  const d = new TrainStep(await sessionFor(dg.graph, { threads: THREADS }), dg.graph, dg.section, { params: init.D }, true);
-  const g = new TrainStep(await sessionFor(gg.graph, { threads: THREADS }), gg.graph, gg.section, { params: init.G }, true);
-  const params = (s: TrainStep, net: "G" | "D"): Params => Object.fromEntries(layerSpecs(net).flatMap((l) => [[l.W, s.param(l.W) as Float32Array], [l.b, s.param(l.b) as Float32Array]]));
+  const trainer = new TrainStep(await sessionFor(cg.graph, { threads: THREADS }), cg.graph, cg.sections, { params: { ...init.G, ...init.D } });
   const rng = new Rng(2);
-  const t = new Float32Array(2 * BATCH).fill(1, 0, BATCH);
-  const z = () => rng.fillNormal(new Float32Array(BATCH * 100)) as Float32Array;
   const maskRng = new MaskRng(3);
-  const masks = (rows: number) => dropoutMasks(maskRng, rows, DROPOUT);
-  let done = 0, lastD = 0, lastG = 0, t0 = 0;
-  let c0 = process.cpuUsage();
-  const warm = 3;
-  while (done < STEPS + warm) {
-    for (const b of batches(data, epochOrder(rng, data.rows), { batchSize: BATCH, dropLast: true })) {
-      if (done === warm) {
-        t0 = performance.now();
-        c0 = process.cpuUsage();
+  const chunkFeeds = new GanChunkFeeds(CHUNK, BATCH, DROPOUT);
+  // a warm-up chunk, then STEPS step pairs in chunks as runGan runs them (full batches only)
+  const run = async (steps: number) => {
+    let done = 0, d = 0, g = 0;
+    while (done < steps) {
+      for (const chunk of batchChunks(data, epochOrder(rng, data.rows), { batchSize: BATCH, steps: Math.min(CHUNK, steps - done), dropLast: true })) {
+        const { feeds, dims } = chunkFeeds.next(chunk, rng, maskRng);
+        const out = await trainer.run(feeds, dims);
+        d = Number(out["d.loss"][chunk.steps - 1]);
+        g = Number(out["g.loss"][chunk.steps - 1]);
+        if ((done += chunk.steps) >= steps) break;
       }
-      // as in runGan: one z per batch; the G step takes G's activations from the D step
-      const zb = z();
-      const dOut = await d.run({ x: b.x, z: zb, t, ...params(g, "G"), ...masks(2 * BATCH) });
-      lastD = Number(dOut["d.loss"][0]);
-      const acts = Object.fromEntries(G_ACTIVATIONS.map((a) => [a, dOut[a]]));
-      lastG = Number((await g.run({ z: zb, ...acts, ...params(d, "D"), ...masks(BATCH) }))["g.loss"][0]);
-      if (++done >= STEPS + warm) break;
     }
-  }
+    return { d, g };
+  };
+  await run(Math.min(CHUNK, STEPS));
+  const t0 = performance.now();
+  const c0 = process.cpuUsage();
+  const last = await run(STEPS);
   const c = process.cpuUsage(c0);
-  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, d: lastD, g: lastG };
+  return { wall: (performance.now() - t0) / 1000, cpu: (c.user + c.system) / 1e6, ...last };
 }
 
 const TORCH = String.raw`
@@ -110,13 +109,14 @@ function torchSteps(): { wall: number; cpu: number; d: number; g: number; versio
   return "skipped (no python3 with torch: apt-get install -y python3-torch)";
 }
 
-const perEpoch = (s: number, steps = STEPS) => ((s / steps) * PER_EPOCH).toFixed(1);
-console.log(`GAN bench: ${STEPS} D+G step pairs at batch ${BATCH}, ${THREADS} threads, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), ${new Date().toISOString()}`);
+const perEpoch = (s: number, steps = STEPS) => (s / steps) * PER_EPOCH;
+const f1 = (v: number) => v.toFixed(1);
+console.log(`GAN bench: ${STEPS} D+G step pairs at batch ${BATCH}, dropout ${DROPOUT}, ${CHUNK} steps per run, ${THREADS} threads, ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), load average ${loadavg()[0].toFixed(1)}, ${new Date().toISOString()}`);
 const e = await emlabSteps();
-console.log(`emlab/onnxruntime  wall ${e.wall.toFixed(1)} s → ${perEpoch(e.wall)} s/epoch; cpu ${e.cpu.toFixed(1)} s → ${perEpoch(e.cpu / THREADS)} s/epoch at ${THREADS} busy cores; last losses D ${e.d.toFixed(3)} G ${e.g.toFixed(3)}`);
+console.log(`emlab/onnxruntime  wall ${f1(e.wall)} s → ${f1(perEpoch(e.wall))} s/epoch; cpu ${f1(e.cpu)} s → ${f1(perEpoch(e.cpu / THREADS))} s/epoch at ${THREADS} busy cores; last losses D ${e.d.toFixed(3)} G ${e.g.toFixed(3)}`);
 const t = torchSteps();
 if (typeof t === "string") console.log(`pytorch            ${t}`);
-else console.log(`pytorch ${t.version} (${t.threads} threads, ${TORCH_STEPS} steps)  wall ${t.wall.toFixed(1)} s → ${perEpoch(t.wall, TORCH_STEPS)} s/epoch; cpu ${t.cpu.toFixed(1)} s → ${perEpoch(t.cpu / THREADS, TORCH_STEPS)} s/epoch at ${THREADS} busy cores; last losses D ${t.d.toFixed(3)} G ${t.g.toFixed(3)}`);
+else console.log(`pytorch ${t.version} (${t.threads} threads, ${TORCH_STEPS} steps)  wall ${f1(t.wall)} s → ${f1(perEpoch(t.wall, TORCH_STEPS))} s/epoch; cpu ${f1(t.cpu)} s → ${f1(perEpoch(t.cpu / THREADS, TORCH_STEPS))} s/epoch at ${THREADS} busy cores; last losses D ${t.d.toFixed(3)} G ${t.g.toFixed(3)}`);
 
 if (EPOCHS > 0) {
   const out = mkdtempSync(join(tmpdir(), "emlab-gan-bench-"));
@@ -126,4 +126,11 @@ if (EPOCHS > 0) {
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
+}
+
+if (JSON_OUT) {
+  const ours = +f1(perEpoch(e.wall));
+  const ref = typeof t === "string" ? null : +f1(perEpoch(t.wall, TORCH_STEPS));
+  const note = typeof t === "string" ? t : `PyTorch ${t.version}, ${TORCH_STEPS} steps`;
+  console.log(JSON.stringify({ rows: [{ workload: `GAN epoch: 469 D+G step pairs, batch 128, dropout ${DROPOUT} (s/epoch, wall)`, ours, reference: ref, ratio: ref ? +(ref / ours).toFixed(2) : null, unit: "s", note }] }));
 }

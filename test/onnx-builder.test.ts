@@ -63,6 +63,10 @@ test("builder: symbolic dims flow through linear, reshape and reductions", () =>
   assert.equal(b.shape(b.concat([h, h], 1)), ["batch", 40]);
   assert.equal(b.split(h, [5, 15], 1).map((s) => b.shape(s)), [["batch", 5], ["batch", 15]]);
   assert.equal(b.shape(b.slice(h, [2], [7], [1])), ["batch", 5]);
+  // a shape made of a Shape slice and constants keeps its symbolic value, so Reshape types its output
+  const target = b.concat([b.op("Shape", [x], { start: 0, end: 1 }), b.ints([28, 28])], 0);
+  assert.equal(b.graph.shapeValue(target), ["batch", 28, 28]);
+  assert.equal(b.shape(b.op("Reshape", [x, target])), ["batch", 28, 28]);
 });
 
 test("builder: constants become deduplicated initializers; names come from scope + counter", () => {

@@ -2,7 +2,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Builder, DType, GRAD_RULES, bceWithLogits, gradients, klFromLogVar, linear, linearParams, relu, reparameterize, runGraph, sessionFor, sumAll } from "../src/onnx/index.js";
 import { Rng } from "../src/util/rng.js";
-import { FdInput, awayFromZero, fdCheck, uniform } from "./twin/onnx-fd.js";
+import type { GradContext, GradRule } from "../src/onnx/grad.js";
+import { FD_CHECKED_OPS, FdInput, awayFromZero, fdCheck, uniform } from "./twin/onnx-fd.js";
 
 // float64 wherever onnxruntime's CPU provider has double kernels for every op of the graph
 // (all ops used here except Softplus, found by trying): tolerance 1e-6; float32 otherwise: 1e-3.
@@ -232,6 +233,24 @@ test("stop: gradients do not flow through a stopped tensor", async () => {
   const X = [0.3, -1.2, 2];
   const out = await runGraph(await sessionFor(b.graph), b.graph, { x: Float64Array.from(X) });
   X.forEach((v, i) => assert.ok(Math.abs(Number(out.dx[i]) - Math.exp(v)) < 1e-12, `dx[${i}] = ${out.dx[i]}`));
+});
+
+/** A rule that gives no gradient to any input without looking at the node (comparisons, Sign). */
+function declaresNoGradient(rule: GradRule): boolean {
+  const untouchable = new Proxy({}, { get: () => { throw new Error("the rule reads its context"); } }) as GradContext;
+  try {
+    return rule(untouchable).every((g) => g === null);
+  } catch {
+    return false;
+  }
+}
+
+// Last in this file: the checks above recorded the rules they ran (FD_CHECKED_OPS).
+test("every rule of GRAD_RULES ran inside a finite-difference check (or declares no gradient)", () => {
+  const exempt = Object.keys(GRAD_RULES).filter((op) => declaresNoGradient(GRAD_RULES[op]));
+  assert.ok(exempt.length < Object.keys(GRAD_RULES).length / 2, `rules without a gradient: ${exempt.join(", ")}`);
+  const unchecked = Object.keys(GRAD_RULES).filter((op) => !exempt.includes(op) && !FD_CHECKED_OPS.has(op));
+  assert.equal(unchecked, [], `gradient rules without a finite-difference check: ${unchecked.join(", ")}`);
 });
 
 test.run();

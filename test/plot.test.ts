@@ -1,7 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { PNG } from "pngjs";
-import { escapeXml, formatTick, heatmap, lineChart, niceTicks } from "../src/plot/svg.js";
+import { chromium } from "playwright-core";
+import { escapeXml, formatTick, heatmap, lineChart, marker, MARKERS, niceTicks, PALETTE, type LineChartOptions } from "../src/plot/svg.js";
 import { imageGrid } from "../src/plot/png.js";
 import { glyph, GLYPH_H, GLYPH_W } from "../src/plot/font.js";
 
@@ -55,6 +56,88 @@ test("lineChart: self-contained SVG with viewBox, legend, markers, escaped text"
   assert.ok(svg.includes("K = 2 &lt;min&gt;") && svg.includes("stroke-dasharray"));
   for (const k of ["1", "2", "3"]) assert.ok(svg.includes(`text-anchor="middle">${k}</text>`), `x tick ${k}`);
   assertBalanced(svg);
+});
+
+/** The series groups of a chart: index, marker kind, colour, and the marker elements drawn. */
+function seriesOf(svg: string): { marker: string; color: string; markers: string[] }[] {
+  return [...svg.matchAll(/<g data-series="(\d+)" data-marker="([\w-]+)" data-color="([^"]+)">([\s\S]*?)<\/g>/g)].map((m) => ({
+    marker: m[2],
+    color: m[3],
+    markers: [...m[4].matchAll(/<(circle|rect|path)(?![^>]*fill="none")[^>]*\/>/g)].map((e) => e[0]),
+  }));
+}
+
+test("lineChart: every series its own marker shape, so no two share marker and colour", () => {
+  // 9 series: the palette wraps (series 8 takes series 0's colour), and two series are given one colour
+  const series = Array.from({ length: 9 }, (_, i) => ({ name: `s${i}`, points: [[1, i], [2, i + 1]] as [number, number][], color: i === 3 ? PALETTE[2] : undefined }));
+  const svg = lineChart({ title: "t", xLabel: "x", yLabel: "y", series });
+  const groups = seriesOf(svg);
+  assert.is(groups.length, 9);
+  const pairs = groups.map((g) => `${g.marker} ${g.color}`);
+  assert.is(new Set(pairs).size, 9, pairs.join("; "));
+  assert.is(new Set(groups.map((g) => g.marker)).size, 9);
+  for (const g of groups) {
+    assert.is(g.markers.length, 2, `${g.marker}: one marker per point`);
+    // the markers drawn are the marker kind the group names, at its points
+    assert.ok(g.markers.every((m) => svg.includes(m)));
+  }
+  // the kinds draw differently: the same centre and colour give different markup for every kind
+  const drawn = MARKERS.map((k) => marker(k, 10, 10, "#000000"));
+  assert.is(new Set(drawn).size, MARKERS.length);
+  assert.throws(() => lineChart({ title: "t", xLabel: "x", yLabel: "y", series: Array.from({ length: MARKERS.length + 1 }, (_, i) => ({ name: `s${i}`, points: [[1, i]] })) }), /at most/);
+});
+
+/** Charts whose labels could run into the legend: the chosen-K line at either end, long series names. */
+function crowdedCharts(): LineChartOptions[] {
+  const ks = Array.from({ length: 10 }, (_, i) => i + 1);
+  const nllBic = (k: number) => [
+    { name: "final NLL", points: ks.map((x) => [x, 5e4 - 1e3 * x] as [number, number]) },
+    { name: "BIC", points: ks.map((x) => [x, 1e5 - 900 * x] as [number, number]) },
+  ];
+  return [
+    { title: "chosen K at the last K", xLabel: "K (components)", yLabel: "nats", xTicks: "integer", vline: { x: 10, label: "K = 10 (min BIC)" }, series: nllBic(10) },
+    { title: "chosen K at the first K", xLabel: "K (components)", yLabel: "nats", xTicks: "integer", vline: { x: 1, label: "K = 1 (min BIC)" }, series: nllBic(1) },
+    { title: "chosen K in the middle", xLabel: "K", yLabel: "nats", xTicks: "integer", vline: { x: 9, label: "K = 9 (min BIC)" }, series: nllBic(9), width: 420 },
+    {
+      title: "long names",
+      xLabel: "epoch",
+      yLabel: "loss",
+      xTicks: "integer",
+      series: [
+        { name: "generator (−log D(G(z)))", points: [[1, 0.9], [2, 1.1]] },
+        { name: "discriminator, WWW MMM", points: [[1, 1.3], [2, 1.2]] },
+      ],
+    },
+  ];
+}
+
+test("lineChart in Chromium: no label's box overlaps the legend's, the legend stays inside the picture", async () => {
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+  try {
+    const page = await browser.newPage();
+    for (const opts of crowdedCharts()) {
+      await page.setContent(`<!DOCTYPE html><html><body style="margin:0">${lineChart(opts)}</body></html>`);
+      const boxes = await page.evaluate(() => {
+        const box = (e: Element) => {
+          const b = (e as SVGGraphicsElement).getBBox();
+          return { x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height };
+        };
+        const svg = document.querySelector("svg")!;
+        const legend = svg.querySelector('[data-role="legend"]')!;
+        const texts = [...svg.querySelectorAll("text")].filter((t) => !legend.contains(t)).map((t) => ({ text: t.textContent ?? "", ...box(t) }));
+        return { legend: box(legend), texts, width: Number(svg.getAttribute("width")), vline: svg.querySelector('[data-role="vline-label"]') ? box(svg.querySelector('[data-role="vline-label"]')!) : null };
+      });
+      const L = boxes.legend;
+      assert.ok(L.x1 <= boxes.width, `${opts.title}: the legend ends at ${L.x1}, past the picture's ${boxes.width}`);
+      for (const t of boxes.texts) {
+        const overlap = t.x0 < L.x1 && L.x0 < t.x1 && t.y0 < L.y1 && L.y0 < t.y1;
+        assert.not.ok(overlap, `${opts.title}: '${t.text}' [${t.x0.toFixed(0)}, ${t.x1.toFixed(0)}] overlaps the legend [${L.x0.toFixed(0)}, ${L.x1.toFixed(0)}]`);
+      }
+      if (opts.vline) assert.ok(boxes.vline && boxes.vline.x0 >= 0, `${opts.title}: the chosen-K label is drawn inside the picture`);
+    }
+  } finally {
+    await browser.close();
+  }
 });
 
 test("lineChart: non-finite points are skipped, a single point still draws", () => {

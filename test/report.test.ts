@@ -39,7 +39,9 @@ interface Result {
 function emlab(args: string[]): Promise<Result> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, EMLAB_PROGRESS: "0" }, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
+    // without EMLAB_PROGRESS=0 (which is --quiet): the stage lines below are part of what is tested
+    const { EMLAB_PROGRESS: _quiet, ...env } = process.env;
+    execFile(process.execPath, [CLI, ...args], { env, maxBuffer: 1 << 24 }, (err, stdout, stderr) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr, seconds: (performance.now() - t0) / 1000 });
     });
   });
@@ -79,6 +81,10 @@ test("the page escapes the output path and holds no script or external reference
   assert.not.match(prose, /<script/i);
   assert.not.match(prose, /<img src=x/i);
   assert.match(md, /!\[[^\]]*\]\(1a-gmm\/nll-vs-k\.svg\)/);
+  // mathematics: MathML in the page, TeX between dollars in report.md (the objective of docs/gmm.md, the 1a caption)
+  assert.ok(html.includes('<annotation encoding="application/x-tex">\\ell = -\\sum_{i=1}^{n}'), "the objective typeset");
+  assert.not.match(html, "|2π S_k|");
+  assert.ok(md.includes("$$\n\\ell = -\\sum_{i=1}^{n}") && md.includes("$\\mathrm{BIC} = 2\\,\\mathrm{NLL} + p \\ln n$"));
 });
 
 test("the page renders in headless Chromium: sections, decoded images, no errors, no requests", async () => {
@@ -104,6 +110,8 @@ test("the page renders in headless Chromium: sections, decoded images, no errors
       svgs: document.querySelectorAll("figure svg").length,
       scripts: document.scripts.length,
       title: document.title,
+      // the typeset formulas (MathML, rendered by the browser itself): their laid-out widths
+      maths: [...document.querySelectorAll("math")].map((m) => m.getBoundingClientRect().width),
     }));
     for (const id of [...STAGES, "reproduce", "versions", "timings", "configuration"]) assert.ok(info.ids.includes(id), `section #${id}`);
     // tiny: 1b misclassified grid, 2a one sample grid + reconstructions, 2b one sample grid
@@ -111,6 +119,9 @@ test("the page renders in headless Chromium: sections, decoded images, no errors
     for (const im of info.images) assert.ok(im.complete && im.w > 0, `image '${im.alt}' not decoded`);
     assert.ok(info.svgs >= 7, `${info.svgs} inline SVG figures`);
     assert.is(info.scripts, 0);
+    // docs/gmm.md's derivations (1a) alone hold over a hundred formulas; each one laid out
+    assert.ok(info.maths.length > 100, `${info.maths.length} formulas`);
+    assert.ok(info.maths.every((w) => w > 0), "every formula is drawn");
     assert.equal(problems, []);
     assert.equal(requests.filter((u) => u !== url && !u.startsWith("data:")), []);
     mkdirSync(join(ROOT, "build"), { recursive: true });

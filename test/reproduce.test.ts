@@ -8,21 +8,16 @@ import * as assert from "uvu/assert";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as shellParse } from "shell-quote";
-import { compareConfig } from "../src/cli/compare.js";
-import { ganConfig } from "../src/cli/gan.js";
-import { gmmConfig } from "../src/cli/gmm.js";
 import { GMM_SWEEP_DEFAULTS } from "../src/experiments/gmm-sweep.js";
-import { mnistConfig } from "../src/cli/mnist.js";
-import { program } from "../src/cli/program.js";
-import { vaeConfig } from "../src/cli/vae.js";
 import { canonicalJson } from "../src/report/canonical.js";
 import { EMLAB, type Mode, type Stage } from "../src/report/stage.js";
 import { compareStage } from "../src/report/stages/compare.js";
-import { ganStage } from "../src/report/stages/gan.js";
-import { gmmStage } from "../src/report/stages/gmm.js";
+import { ganStage, ganThreads } from "../src/report/stages/gan.js";
+import { gmmStage, SWEEP_THREADS } from "../src/report/stages/gmm.js";
 import { STAGES } from "../src/report/stages/index.js";
 import { mnistStage } from "../src/report/stages/mnist.js";
 import { vaeStage } from "../src/report/stages/vae.js";
+import { CONFIG_OF, parseCommandLine } from "./twin/cli-parse.js";
 
 const MODES: Mode[] = ["full", "quick", "tiny"];
 const SEEDS = [1, 7];
@@ -31,15 +26,6 @@ const THREADS = 2;
 const OUT = join(tmpdir(), `emlab-reproduce r<script>alert("x")<\\script>&amp;'q`);
 /** Placeholders a command may use, declared in its trailing comment (`# K_BEST: …`), and the value the test puts in. */
 const PLACEHOLDERS: Record<string, string> = { K_BEST: "3" };
-
-/** The run config each command builds from its parsed flags, exactly as its handler does first. */
-const CONFIG_OF: Record<string, (args: any) => unknown> = {
-  gmm: (a) => gmmConfig(a).config,
-  mnist: (a) => mnistConfig(a),
-  vae: (a) => vaeConfig(a),
-  gan: (a) => ganConfig(a).config,
-  compare: (a) => compareConfig(a).config,
-};
 
 /** What a stage's commands must parse to, in order: the command, its run config, its --out. */
 type Expected = { command: string; config: unknown; out: string };
@@ -62,26 +48,19 @@ function check<C, R>(stage: Stage<C, R>, expected: (c: C, dir: string) => Expect
 }
 
 const CHECKS: Check[] = [
-  // --header is left at its default: the stage reads the bundled CSV as the run does
-  check(gmmStage, (c, dir) => [{ command: "gmm", config: { ...c, header: GMM_SWEEP_DEFAULTS.header, threads: THREADS }, out: dir }]),
+  // --header is left at its default: the stage reads the bundled CSV as the run does; its sweep runs on SWEEP_THREADS, whatever --threads
+  check(gmmStage, (c, dir) => [{ command: "gmm", config: { ...c, header: GMM_SWEEP_DEFAULTS.header, threads: SWEEP_THREADS }, out: dir }]),
   check(mnistStage, (c, dir) => [
     { command: "mnist", config: { ...c.sweep, threads: THREADS }, out: dir },
     { command: "mnist", config: { ...c.sweep, ks: [Number(PLACEHOLDERS.K_BEST)], pca: c.best.pca, covarianceType: c.best.covarianceType, threads: THREADS }, out: join(dir, "full") },
   ]),
   check(vaeStage, (c, dir) => [{ command: "vae", config: { ...c, threads: THREADS }, out: dir }]),
-  check(ganStage, (c, dir) => [{ command: "gan", config: { ...c, threads: THREADS }, out: dir }]),
+  check(ganStage, (c, dir) => [{ command: "gan", config: { ...c, threads: ganThreads(THREADS) }, out: dir }]),
   check(compareStage, (c, dir) => {
     const { inputs: _i, ...rest } = c;
     return [{ command: "compare", config: { vae: join(OUT, vaeStage.dirName), gan: join(OUT, ganStage.dirName), ...rest, threads: THREADS }, out: dir }];
   }),
 ];
-
-/** Thrown by the middleware once yargs has parsed and validated a command line: the handler never runs. */
-class Parsed extends Error {
-  constructor(readonly argv: Record<string, unknown>) {
-    super("parsed");
-  }
-}
 
 /** Split `line` as a shell would, substitute its declared placeholders, and parse it with the real CLI; errors carry the line. */
 async function parseLine(line: string): Promise<{ command: string; argv: Record<string, unknown> }> {
@@ -98,18 +77,11 @@ async function parseLine(line: string): Promise<{ command: string; argv: Record<
   const argv = args.map((w) => (declared.includes(w) ? PLACEHOLDERS[w] : w));
   const prefix = EMLAB.split(" ");
   if (prefix.some((p, i) => argv[i] !== p)) fail(`does not start with '${EMLAB}'`);
-  const cli = argv.slice(prefix.length);
   try {
-    await program(cli)
-      .middleware((a) => {
-        throw new Parsed(a);
-      }, false)
-      .parseAsync();
+    return await parseCommandLine(argv.slice(prefix.length));
   } catch (e) {
-    if (e instanceof Parsed) return { command: cli[0], argv: e.argv };
-    fail(`the CLI rejects it: ${(e as Error).message}`);
+    return fail(`the CLI rejects it: ${(e as Error).message}`);
   }
-  return fail("the CLI ran it instead of stopping after parsing");
 }
 
 test("every stage has a reproduce check, and every check a stage", () => {

@@ -107,8 +107,12 @@ test("a short run on 512 images: loss decreases, outputs written", async () => {
     assert.ok(r.testKl > 0 && r.testRec > 0);
   }
   const names = [...run3.files.plots, ...run3.files.samples, ...run3.files.reconstructions, ...run3.files.onnx].map((f) => f.slice(out3.length + 1));
-  assert.equal(names, ["loss-train.svg", "loss-test.svg", "samples-epoch-03.png", "reconstructions-epoch-03.png", "vae-train-step.onnx", "vae-eval.onnx", "encoder.onnx", "decoder.onnx"]);
-  assert.match(readFileSync(join(out3, "loss-test.svg"), "utf8"), /^<svg/);
+  assert.equal(names, ["loss.svg", "samples-epoch-03.png", "reconstructions-epoch-03.png", "vae-train-step.onnx", "vae-eval.onnx", "encoder.onnx", "decoder.onnx"]);
+  // training and test loss on one chart: two series, named
+  const chart = readFileSync(join(out3, "loss.svg"), "utf8");
+  assert.match(chart, /^<svg/);
+  assert.is((chart.match(/<g data-series=/g) ?? []).length, 2);
+  for (const name of ["train", "test"]) assert.ok(chart.includes(`>${name}</text>`), name);
   const ck = loadCheckpoint(run3.files.checkpoint, { kind: "vae" });
   assert.is(ck.epoch, 3);
   assert.equal(ck.history.map((r) => r.testLoss), e.map((r) => r.testLoss));

@@ -1,8 +1,23 @@
 // Flag parsing shared by the commands: numbers with ranges, choices, K lists ("5", "1-10",
 // "1,3,5"). Every error is a one-line UserError naming the flag.
 import { existsSync, statSync } from "node:fs";
+import type { CommandModule } from "yargs";
 import type { InitMethod } from "../mixture/init.js";
 import { UserError } from "../util/errors.js";
+
+/** An example in a command's --help: a command line that works ("$0" is emlab; test/cli-help.test.ts parses each) and what it does. */
+export type Example = readonly [command: string, description: string];
+
+/** The flags every command takes (program.ts declares them). */
+export interface GlobalArgs {
+  /** --quiet: no progress on stderr. */
+  quiet: boolean;
+}
+
+/** An emlab command: its yargs module (its handler gets its flags A and the global ones), and the examples its --help shows (program.ts adds them). Command<any>: any command. */
+export interface Command<A> extends CommandModule<{}, A & GlobalArgs> {
+  examples: readonly Example[];
+}
 
 export interface NumberRule {
   integer?: boolean;
@@ -13,6 +28,52 @@ export interface NumberRule {
   max?: number;
   /** Values must be strictly less than this. */
   below?: number;
+}
+
+/** --seed of every command: a 31-bit integer, the range of the seeded Rng streams. */
+export const SEED_RULE: NumberRule = { integer: true, min: 0, max: 2 ** 31 - 1 };
+
+/** Most threads --threads accepts (each is a worker with its own stack and WebAssembly instance, or an onnxruntime thread). */
+export const MAX_THREADS = 256;
+
+/** --threads of every command that takes it. */
+export const THREADS_RULE: NumberRule = { integer: true, min: 1, max: MAX_THREADS };
+
+/** A rule as help text: "integer ≥ 1", "number > 0", "integer 0–2147483647", "number ≥ 0, < 1". */
+export function ruleText(rule: NumberRule): string {
+  const kind = rule.integer ? "integer" : "number";
+  if (rule.min !== undefined && rule.max !== undefined) return `${kind} ${rule.min}–${rule.max}`;
+  const bounds = [
+    rule.min !== undefined ? `≥ ${rule.min}` : "",
+    rule.above !== undefined ? `> ${rule.above}` : "",
+    rule.max !== undefined ? `≤ ${rule.max}` : "",
+    rule.below !== undefined ? `< ${rule.below}` : "",
+  ].filter((b) => b !== "");
+  return [kind, bounds.join(", ")].filter((t) => t !== "").join(" ");
+}
+
+/**
+ * The yargs option of a numeric flag: no yargs type, so the text reaches parseNumberFlag as typed
+ * (program.ts turns yargs' number parsing off) and an error quotes it; help shows the rule the
+ * value is checked against (`rule`, the same object the command parses with) and the default as
+ * a number, not a `[string]`.
+ */
+export function numberOption(describe: string, rule: NumberRule, defaultValue?: number): { describe: string; default?: number; defaultDescription?: string } {
+  const text = `${describe} (${ruleText(rule)})`;
+  if (defaultValue === undefined) return { describe: text };
+  // 1e-5 rather than 0.00001
+  const shown = defaultValue !== 0 && Math.abs(defaultValue) < 1e-3 ? defaultValue.toExponential() : String(defaultValue);
+  return { describe: text, default: defaultValue, defaultDescription: shown };
+}
+
+/** The yargs option of --threads: the default is every core of the machine running the command (defaultThreads()). */
+export function threadsOption(describe: string, cores: number): { describe: string; defaultDescription: string } {
+  return { describe: `${describe} (${ruleText(THREADS_RULE)})`, defaultDescription: `all cores, ${cores} here` };
+}
+
+/** --threads: the value given, or `cores` (all of them) when absent. */
+export function parseThreadsFlag(raw: unknown, cores: number): number {
+  return raw === undefined ? cores : parseNumberFlag("threads", raw, THREADS_RULE);
 }
 
 /** yargs hands over an array when a flag is repeated; take the single value or complain. */
@@ -38,14 +99,6 @@ export function parseNumberFlag(flag: string, raw: unknown, rule: NumberRule = {
 /** Like parseNumberFlag, but undefined when the flag is absent. */
 export function parseOptionalNumberFlag(flag: string, raw: unknown, rule: NumberRule = {}): number | undefined {
   return raw === undefined ? undefined : parseNumberFlag(flag, raw, rule);
-}
-
-/** Most threads the E-step's --threads accepts (each is a worker with its own stack and WebAssembly instance). */
-export const MAX_THREADS = 256;
-
-/** --threads N of gmm, score and predict: 1 … MAX_THREADS, `fallback` when absent. */
-export function parseThreadsFlag(raw: unknown, fallback: number): number {
-  return raw === undefined ? fallback : parseNumberFlag("threads", raw, { integer: true, min: 1, max: MAX_THREADS });
 }
 
 /** A string flag that must be given at most once. */

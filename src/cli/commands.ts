@@ -1,5 +1,5 @@
 // The list of emlab's commands, in the order of the exercises; each lives in its own file.
-import type { CommandModule } from "yargs";
+import type { Command } from "./args.js";
 import { gmmCommand } from "./gmm.js";
 import { mnistCommand } from "./mnist.js";
 import { pcaCommand } from "./pca.js";
@@ -11,7 +11,7 @@ import { scoreCommand } from "./score.js";
 import { predictCommand } from "./predict.js";
 import { sampleCommand } from "./sample.js";
 
-export const commands: CommandModule<any, any>[] = [
+export const commands: Command<any>[] = [
   gmmCommand,
   mnistCommand,
   pcaCommand,

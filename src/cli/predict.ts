@@ -5,14 +5,13 @@
 // --json: {"labels": [...], "proba": [[...], ...]}, where proba needs a second pass over the
 // data (the labels are written before it). A binary file (.npy, raw float32) is labelled by
 // --threads threads, each reading its own chunks; the output is the same for any count.
-import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
 import { HEADER_MODES } from "../data/csv-parse.js";
 import type { RowSource } from "../data/row-source.js";
 import { mostProbable, MixtureScorer, responsibilities } from "../mixture/scorer.js";
 import { defaultThreads } from "../parallel/pool.js";
 import type { ShardPool } from "../parallel/shard-workers.js";
-import { parseChoice, parseStringFlag, parseThreadsFlag } from "./args.js";
+import { parseChoice, parseStringFlag, parseThreadsFlag, type Command } from "./args.js";
 import {
   HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, modelDataShards, openModelData, parseOutFileFlag, parseShapeFlag, readModelFile, rowOutput,
   SHAPE_OPTION, THREADS_OPTION, type RowOutput,
@@ -127,7 +126,7 @@ async function writeJson(out: RowOutput, chunks: LogProbChunks, K: number, proba
   await out.write("}\n");
 }
 
-export const predictCommand: CommandModule<{}, PredictArgs> = {
+export const predictCommand: Command<PredictArgs> = {
   command: "predict",
   describe: "label every row of a data file (CSV or .npy) with a saved model's most probable component, in chunks",
   builder: (y) =>
@@ -139,8 +138,10 @@ export const predictCommand: CommandModule<{}, PredictArgs> = {
       .option("threads", THREADS_OPTION)
       .option("proba", { type: "boolean", default: false, describe: "also the responsibilities p(k | x) of each row" })
       .option("json", { type: "boolean", default: false, describe: 'one JSON document: {"labels": [...]} (and "proba": [[...], ...])' })
-      .option("out", { type: "string", describe: "write to this file (it appears only when complete) instead of stdout" })
-      .example("$0 predict --model out/gmm/model.json --data new.csv > labels.txt", "one label per line (usable as gmm --init-labels)")
-      .example("$0 predict --model model.json --data x.npy --proba --out resp.csv", "label,p_0,…,p_{K−1} per row, into resp.csv") as any,
+      .option("out", { type: "string", describe: "write to this file (it appears only when complete) instead of stdout" }) as any,
+  examples: [
+    ["$0 predict --model out/gmm/model.json --data new.csv > labels.txt", "one label per line (usable as gmm --init-labels)"],
+    ["$0 predict --model model.json --data x.npy --proba --out resp.csv", "label,p_0,…,p_{K−1} per row, into resp.csv"],
+  ],
   handler,
 };

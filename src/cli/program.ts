@@ -2,7 +2,7 @@
 // in-process. yargs' own complaints become one-line UserErrors naming the flag.
 import yargs, { type Argv, type CommandModule } from "yargs";
 import { UserError } from "../util/errors.js";
-import { choiceError } from "./args.js";
+import { choiceError, type Command } from "./args.js";
 import { commands } from "./commands.js";
 
 /** yargs' own messages, reworded so the first line names the flag with its dashes (or the word). */
@@ -23,23 +23,32 @@ function yargsMessage(msg: string, argv: string[] = []): string {
   return first;
 }
 
+/** The flags of every command, listed after a command's own in its help. */
+const GLOBAL_FLAGS = ["quiet", "help", "version"];
+
 /**
- * Every string flag takes a value: `--k` with nothing after it is an error, not the default.
- * A boolean flag given as `--json=VALUE` takes only true or false (yargs reads anything else as false).
+ * A command as yargs gets it: its examples added to its help, and every flag that is not a
+ * boolean takes a value (`--k` with nothing after it is an error, not the default). A boolean flag
+ * given as `--json=VALUE` takes only true or false (yargs reads anything else as false).
  */
-function requireValues(c: CommandModule<any, any>, argv: string[] = []): CommandModule<any, any> {
+function prepare(c: Command<any>, argv: string[] = []): CommandModule<any, any> {
   const build = c.builder;
   if (typeof build !== "function") return c;
   return {
     ...c,
     builder: (y: Argv) => {
-      const built = (build as (y: Argv) => Argv)(y) ?? y;
-      const options = (built as any).getOptions() as { string: string[]; boolean: string[] };
+      let built = (build as (y: Argv) => Argv)(y) ?? y;
+      // what it does as a shell comment above the command: yargs' two columns would wrap long commands
+      for (const [command, description] of c.examples) built = built.example(`# ${description}\n${command}`, "");
+      const options = (built as any).getOptions() as { key: Record<string, unknown>; boolean: string[] };
       for (const a of argv) {
         const m = /^--([^=]+)=(.*)$/.exec(a);
         if (m && options.boolean.includes(m[1]) && m[2] !== "true" && m[2] !== "false") throw new UserError(`--${m[1]}: '${m[2]}' is not true or false`);
       }
-      return options.string.length ? built.requiresArg(options.string) : built;
+      // the command's own flags first, then those every command takes
+      built = built.group(Object.keys(options.key).filter((k) => !GLOBAL_FLAGS.includes(k)), "Options:").group(GLOBAL_FLAGS, "Every command:");
+      const valued = Object.keys(options.key).filter((k) => !options.boolean.includes(k));
+      return valued.length ? built.requiresArg(valued) : built;
     },
   };
 }
@@ -50,6 +59,9 @@ export function program(argv: string[]): Argv {
     .scriptName("emlab")
     .usage("$0 <command> [options]\n\nGaussian mixtures by EM on a SIMD WebAssembly core, a GMM Bayes classifier for MNIST,\nand a VAE and a GAN trained on ONNX training-step graphs.")
     .strict()
+    // numbers stay text: the commands check them (args.ts) and quote a bad value as it was typed
+    .parserConfiguration({ "parse-numbers": false })
+    .option("quiet", { type: "boolean", default: false, global: true, describe: "no progress on stderr (bars, per-epoch lines); warnings and errors still print" })
     .demandCommand(1, "name a command (see emlab --help)")
     .recommendCommands()
     .help()
@@ -61,6 +73,6 @@ export function program(argv: string[]): Argv {
       if (err && err.name !== "YError") throw err;
       throw new UserError(yargsMessage(msg ?? err?.message ?? "", argv));
     });
-  for (const c of commands) cli = cli.command(requireValues(c, argv) as any);
+  for (const c of commands) cli = cli.command(prepare(c, argv) as any);
   return cli;
 }

@@ -1,11 +1,10 @@
 // `emlab sample`: rows drawn from a saved model (GaussianMixture's sampler, one seeded stream
 // in row order), written a chunk at a time as CSV (stdout or FILE.csv, no header: d values
 // per line) or as an .npy file of float32 (n × d), which appears only when complete.
-import type { CommandModule } from "yargs";
 import { npyHeader } from "../data/npy.js";
 import { MixtureSampler } from "../mixture/sample.js";
 import { fileError, UserError } from "../util/errors.js";
-import { parseNumberFlag, parseStringFlag } from "./args.js";
+import { numberOption, parseNumberFlag, parseStringFlag, SEED_RULE, type Command, type GlobalArgs, type NumberRule } from "./args.js";
 import { f32Text, MODEL_OPTION, parseOutFileFlag, readModelFile, rowOutput } from "./data-input.js";
 
 /** Rows drawn and written at a time. */
@@ -13,15 +12,21 @@ const SAMPLE_CHUNK_ROWS = 8192;
 
 interface SampleArgs {
   model: string;
-  n: string;
-  seed: string;
+  n: string | number;
+  seed: string | number;
   out?: string;
 }
 
-async function handler(a: SampleArgs): Promise<void> {
+/** --n: rows to draw. */
+const N_RULE: NumberRule = { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER };
+
+/** --seed's default. */
+const SAMPLE_SEED = 1;
+
+async function handler(a: SampleArgs & GlobalArgs): Promise<void> {
   const modelFile = parseStringFlag("model", a.model);
-  const n = parseNumberFlag("n", a.n, { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
-  const seed = parseNumberFlag("seed", a.seed, { integer: true, min: 0, max: 2 ** 31 - 1 });
+  const n = parseNumberFlag("n", a.n, N_RULE);
+  const seed = parseNumberFlag("seed", a.seed, SEED_RULE);
   const outFile = parseOutFileFlag(a.out, [".csv", ".npy"]);
   const gm = readModelFile(modelFile);
   let sampler: MixtureSampler;
@@ -55,19 +60,21 @@ async function handler(a: SampleArgs): Promise<void> {
     out.abort();
     throw e;
   }
-  if (outFile !== undefined) process.stderr.write(`wrote ${outFile}: ${n} rows × ${d} (${npy ? ".npy float32" : "CSV"})\n`);
+  if (outFile !== undefined && !a.quiet) process.stderr.write(`wrote ${outFile}: ${n} rows × ${d} (${npy ? ".npy float32" : "CSV"})\n`);
 }
 
-export const sampleCommand: CommandModule<{}, SampleArgs> = {
+export const sampleCommand: Command<SampleArgs> = {
   command: "sample",
   describe: "draw rows from a saved model (model.json) into CSV or .npy",
   builder: (y) =>
     y
       .option("model", MODEL_OPTION)
-      .option("n", { type: "string", demandOption: true, describe: "rows to draw (integer ≥ 1)" })
-      .option("seed", { type: "string", default: "1", describe: "random seed (integer ≥ 0); the same seed gives the same rows" })
-      .option("out", { type: "string", describe: "FILE.csv or FILE.npy (float32); default: CSV on stdout" })
-      .example("$0 sample --model out/gmm/model.json --n 1000 > draws.csv", "1000 rows, d comma-separated values each")
-      .example("$0 sample --model model.json --n 1000000 --seed 7 --out draws.npy", "an .npy file for numpy (np.load)") as any,
+      .option("n", { ...numberOption("rows to draw", N_RULE), demandOption: true })
+      .option("seed", numberOption("random seed; the same seed gives the same rows", SEED_RULE, SAMPLE_SEED))
+      .option("out", { type: "string", describe: "FILE.csv or FILE.npy (float32); default: CSV on stdout" }) as any,
+  examples: [
+    ["$0 sample --model out/gmm/model.json --n 1000 > draws.csv", "1000 rows, d comma-separated values each"],
+    ["$0 sample --model model.json --n 1000000 --seed 7 --out draws.npy", "an .npy file for numpy (np.load)"],
+  ],
   handler,
 };

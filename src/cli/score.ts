@@ -4,14 +4,13 @@
 // shardsLogLikelihood), so on the data a model was fitted on, nll is the fit's final NLL to the
 // last bit. Order of work: flags, the model, the data's header; then the pass over the rows;
 // output at the end.
-import type { CommandModule } from "yargs";
 import { nodeCore } from "../core/node.js";
 import { HEADER_MODES } from "../data/csv-parse.js";
 import { describeInput } from "../data/row-source.js";
 import { MixtureScorer, sourceLogLikelihood } from "../mixture/scorer.js";
 import { shardsLogLikelihood } from "../mixture/streamed.js";
 import { defaultThreads } from "../parallel/pool.js";
-import { parseChoice, parseStringFlag, parseThreadsFlag } from "./args.js";
+import { parseChoice, parseStringFlag, parseThreadsFlag, type Command } from "./args.js";
 import {
   HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, modelDataShards, openModelData, parseShapeFlag, readModelFile, SHAPE_OPTION, THREADS_OPTION,
 } from "./data-input.js";
@@ -62,7 +61,7 @@ async function handler(a: ScoreArgs): Promise<void> {
   );
 }
 
-export const scoreCommand: CommandModule<{}, ScoreArgs> = {
+export const scoreCommand: Command<ScoreArgs> = {
   command: "score",
   describe: "log-likelihood of a data file (CSV or .npy) under a saved model (model.json), read in chunks",
   builder: (y) =>
@@ -72,8 +71,10 @@ export const scoreCommand: CommandModule<{}, ScoreArgs> = {
       .option("header", HEADER_OPTION)
       .option("shape", SHAPE_OPTION)
       .option("threads", THREADS_OPTION)
-      .option("json", { type: "boolean", default: false, describe: 'print one JSON document: {"n", "nll", "meanLogLikelihood", "data", "model"}' })
-      .example("$0 score --model out/gmm/model.json --data data/gmm_dataset.csv", "NLL of the data the model was fitted on (equals the fit's)")
-      .example("$0 score --model model.json --data new.npy --json", "new data from numpy, one JSON document") as any,
+      .option("json", { type: "boolean", default: false, describe: 'print one JSON document: {"n", "nll", "meanLogLikelihood", "data", "model"}' }) as any,
+  examples: [
+    ["$0 score --model out/gmm/model.json --data data/gmm_dataset.csv", "NLL of the data the model was fitted on (equals the fit's)"],
+    ["$0 score --model model.json --data new.npy --json", "new data from numpy, one JSON document"],
+  ],
   handler,
 };

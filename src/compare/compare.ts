@@ -15,6 +15,7 @@ import { loadMnist } from "../data/mnist.js";
 import { PCA } from "../decomposition/pca.js";
 import { GmmBayesClassifier } from "../classify/bayes.js";
 import { fitBayesParallel } from "../classify/fit-parallel.js";
+import { defaultThreads } from "../parallel/pool.js";
 import { GMM_DEFAULTS, type CovarianceType } from "../mixture/gaussian-mixture.js";
 import { createSession } from "../onnx/index.js";
 import * as ort from "onnxruntime-node";
@@ -94,13 +95,13 @@ export interface ModelMetrics extends SetMetrics {
   cost: TrainingCost;
 }
 
-/** Defaults of a run: 10000 samples per model, PCA-50 features, the default labelling classifier. */
+/** Defaults of a run: 10000 samples per model, PCA-50 features, the default labelling classifier, every core. */
 export const COMPARE_DEFAULTS: Readonly<Omit<CompareConfig, "vae" | "gan" | "mnistDir" | "limit" | "testLimit">> = {
   samples: 10000,
   seed: 1,
   pca: 50,
   classifier: DEFAULT_CLASSIFIER,
-  threads: 2,
+  threads: defaultThreads(),
 };
 
 /** Progress: each measuring step as it begins. */

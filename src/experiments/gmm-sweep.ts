@@ -452,6 +452,11 @@ function nllChart(r: GmmSweepResult): string {
   });
 }
 
+/** A finished K as one line of progress: `K = 5: NLL 49092.4, BIC 99017.4, 7 iterations (0.04 s)`. */
+export function gmmRunLine(r: GmmRun): string {
+  return `K = ${r.k}: NLL ${r.nll.toFixed(1)}, BIC ${r.bic.toFixed(1)}, ${r.iterations} iterations${r.converged ? "" : " (not converged)"} (${r.seconds.toFixed(2)} s)`;
+}
+
 /**
  * The fits that stopped at maxIter without meeting tol, as one sentence naming the flags to
  * change; undefined when all converged or tol = 0 (which asks for exactly maxIter iterations).

@@ -197,6 +197,11 @@ async function sweepMnist(config: MnistConfig, onProgress: ((e: MnistEvent) => v
 }
 
 /** The JSON document of a run (results.json and `--json`): config, per-K results, best, confusion. */
+/** A finished K as one line of progress: `K = 3: test error 5.12 %, training error 4.31 % (12.1 s)`. */
+export function mnistResultLine(r: MnistKResult): string {
+  return `K = ${r.k}: test error ${(100 * r.testError).toFixed(2)} %, training error ${(100 * r.trainError).toFixed(2)} % (${r.seconds.toFixed(1)} s)`;
+}
+
 export function mnistSummary(run: MnistRun): object {
   return { config: run.config, results: run.results, best: run.best, confusion: run.confusion };
 }

@@ -89,6 +89,17 @@ export function runChunk(exports: CoreKernels, job: EstepJob, c: number, scratch
   return callKernel(exports, job.kernel, args as KernelArgs<RowKernelName>) as number;
 }
 
+/**
+ * fn(first, rows) for consecutive ranges of at most CHUNK_ROWS of n rows, in order. Kernels that
+ * treat rows independently (log-probabilities) are called this way rather than once over all
+ * rows: Node 20 cannot move a running WebAssembly call from its baseline (Liftoff) code to
+ * optimised code, but later calls get it, so only the first chunks run unoptimised
+ * (docs/core-api.md, "Engine flags"). Same bits: no row's result depends on its neighbours.
+ */
+export function forEachRowChunk(n: number, fn: (first: number, rows: number) => void): void {
+  for (let first = 0; first < n; first += CHUNK_ROWS) fn(first, Math.min(CHUNK_ROWS, n - first));
+}
+
 /** The calling thread runs every chunk in order: the reference the threaded runner must match bit for bit. */
 export function serialRunner(core: Core): ChunkRunner {
   return {

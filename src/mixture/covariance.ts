@@ -4,7 +4,7 @@
 // branch on the type. A new type is one more entry here (and its kernels).
 import type { Core, Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
-import type { AnyEstepPlan } from "./chunked.js";
+import { forEachRowChunk, type AnyEstepPlan } from "./chunked.js";
 import { fullCovParameterCount, fullWorkspace } from "./full-kernels.js";
 import { cholesky } from "../linalg/cholesky.js";
 
@@ -139,7 +139,11 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): C
     logprob(X, n) {
       return core.scoped(() => {
         const out = core.f64(n * K);
-        core.call("logprobDiagF32", { ...components, n, out: out.ptr, scratch: scratch.ptr, x: X.ptr });
+        forEachRowChunk(n, (first, rows) =>
+          core.call("logprobDiagF32", {
+            ...components, n: rows, out: out.ptr + first * K * 8, scratch: scratch.ptr, x: X.ptr + first * d * 4,
+          }),
+        );
         return out.view().slice();
       });
     },

@@ -6,6 +6,7 @@
 // "Full covariances". Node-free.
 import type { Core, Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
+import { forEachRowChunk } from "./chunked.js";
 import type { CovarianceWorkspace } from "./covariance.js";
 
 /** Arena regions (f64) of one full-covariance model: parameters, factors, statistics, scratch. */
@@ -153,7 +154,11 @@ export function fullLogProb(core: Core, r: FullRegions, X: Region<Float32Array>,
   checkRows(X, n, r.d);
   return core.scoped(() => {
     const out = core.f64(n * r.K);
-    core.call("logprobFullF32", { ...components(r), out: out.ptr, scratch: r.scratch.ptr, x: X.ptr, n });
+    forEachRowChunk(n, (first, rows) =>
+      core.call("logprobFullF32", {
+        ...components(r), out: out.ptr + first * r.K * 8, scratch: r.scratch.ptr, x: X.ptr + first * r.d * 4, n: rows,
+      }),
+    );
     return out.view().slice();
   });
 }

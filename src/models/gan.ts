@@ -1,15 +1,15 @@
 // The GAN of Exercise 2b as ONNX graphs: a generator 100 → 256 → 512 → 1024 → 784 (LeakyReLU 0.2,
 // tanh output, images in [−1, 1]) and a discriminator 784 → 1024 → 512 → 256 → 1 (LeakyReLU 0.2,
-// optional dropout after each hidden layer while training, one logit). Training is two graphs run
-// alternately, each one session.run: a discriminator step (G's forward inside it, D's gradients and
-// Adam only; it also hands G's activations out) and a generator step on the same z (the gradient
-// flows through D into G; only G's parameters and Adam state are updated, D's are plain inputs; G's
-// forward is not recomputed: its activations are inputs). Math and graph diagrams: docs/gan.md.
+// optional dropout after each hidden layer while training, one logit). One training step is a
+// discriminator step and then a generator step on the same z, in one graph (G(z) computed once;
+// the gradient of G's loss flows through the updated D into G); a chunk graph runs that step in an
+// ONNX Loop over a stack of batches, so both networks' state stays in onnxruntime between steps.
+// Math and graph diagrams: docs/gan.md.
 
 import {
-  AdamSection, Builder, Dim, Graph, LinearParams, adam, bceWithLogits, feedInstead, gradients,
+  AdamSection, Builder, Dim, DimValues, Graph, LinearParams, adam, bceWithLogits, gradients, loopSteps,
 } from "../onnx/index.js";
-import type { MaskRng } from "../train/dropout.js";
+import { dropCut, type MaskRng } from "../train/dropout.js";
 import { torchLinearInit } from "../train/init.js";
 import { Rng } from "../util/rng.js";
 
@@ -22,30 +22,32 @@ export const GAN_ARCH = {
   slope: 0.2,
 } as const;
 
-/**
- * G's activations that the D step outputs and the G step takes as inputs (the three hidden
- * LeakyReLU outputs, then the tanh image): what G's backward pass reads, so the G step needs no
- * forward pass of G. Shapes [n,256], [n,512], [n,1024], [n,784].
- */
-export const G_ACTIVATIONS = ["G.act1", "G.act2", "G.act3", "G.fake"] as const;
-
-/** Dropout mask inputs of D's hidden layers while training: [rows,1024], [rows,512], [rows,256]. */
-export const D_MASKS = ["D.mask1", "D.mask2", "D.mask3"] as const;
-
 /** Widths of D's hidden layers, one dropout mask each: [1024, 512, 256]. */
 export const D_MASK_WIDTHS: readonly number[] = GAN_ARCH.discriminator.slice(1, -1);
 
+/** Dropout mask inputs of D's hidden layers in the D step's pass over the 2n rows [real; fake]: [2n,1024], [2n,512], [2n,256]. */
+export const D_MASKS = ["D.mask1", "D.mask2", "D.mask3"] as const;
+
+/** Dropout mask inputs of D's hidden layers in the G step's pass over the n generated rows: [n,1024], [n,512], [n,256]. */
+export const G_PASS_MASKS = ["D.gmask1", "D.gmask2", "D.gmask3"] as const;
+
+/** Every mask input of a training step, in drawing order: name, rows per batch row (2 or 1), width. */
+export const STEP_MASKS: readonly { name: string; rowsPerRow: number; width: number }[] = [
+  ...D_MASKS.map((name, i) => ({ name, rowsPerRow: 2, width: D_MASK_WIDTHS[i] })),
+  ...G_PASS_MASKS.map((name, i) => ({ name, rowsPerRow: 1, width: D_MASK_WIDTHS[i] })),
+];
+
 /**
- * Fresh dropout masks of D's hidden layers for `rows` rows (D_MASKS[i] → [rows, D_MASK_WIDTHS[i]])
- * with drop probability p, drawn from `rng`: into prefixes of `bufs` when given (buffers re-used
- * from step to step, each large enough), else into new arrays. Empty when p = 0 (the training
- * graphs then have no mask inputs).
+ * One training step's dropout draws (uint16 inputs: a unit is dropped when its draw is below
+ * dropCut(p)) for a batch of `rows` rows, drawn from `rng` in STEP_MASKS order (the D step's pass,
+ * then the G step's): into `out[name]` when given (each long enough; e.g. the step's slot in a
+ * chunk), else into new arrays. Empty when p = 0 (the training graphs then have no mask inputs).
  */
-export function dropoutMasks(rng: MaskRng, rows: number, p: number, bufs?: Float32Array[]): Record<string, Float32Array> {
+export function stepMasks(rng: MaskRng, rows: number, p: number, out?: Record<string, Uint16Array>): Record<string, Uint16Array> {
   if (!(p > 0)) return {};
-  return Object.fromEntries(D_MASKS.map((name, i) => {
-    const n = rows * D_MASK_WIDTHS[i];
-    return [name, rng.fill(bufs ? bufs[i].subarray(0, n) : new Float32Array(n), p)];
+  return Object.fromEntries(STEP_MASKS.map(({ name, rowsPerRow, width }) => {
+    const n = rows * rowsPerRow * width;
+    return [name, rng.fill(out ? out[name].subarray(0, n) : new Uint16Array(n))];
   }));
 }
 
@@ -138,36 +140,44 @@ function leaky(b: Builder, x: string, name?: string): string {
 }
 
 /**
- * Hidden layers with LeakyReLU, last layer linear: x [n,in] → [n,out]. `names[i]` names hidden
- * activation i; `masks[i]` (inverted-dropout mask, same shape) multiplies it.
+ * Hidden layers with LeakyReLU, last layer linear: x [n,in] → [n,out]. With dropout p > 0,
+ * `masks[i]` (uint16 draws, same shape) zeroes the units of hidden activation i whose draw is below
+ * dropCut(p), and the next layer's Gemm scales its product by 1/(1 − p) (alpha): inverted dropout.
  */
-function mlp(b: Builder, x: string, layers: Layers, names: readonly string[] = [], masks: readonly string[] = []): string {
+function mlp(b: Builder, x: string, layers: Layers, masks: readonly string[] = [], p = 0): string {
   let h = x;
+  let alpha = 1;
   layers.forEach((l, i) => {
-    h = b.gemm(h, l.W, l.b);
+    h = b.gemm(h, l.W, l.b, { alpha });
+    alpha = 1;
     if (i < layers.length - 1) {
-      h = leaky(b, h, names[i]);
-      if (masks[i]) h = b.mul(h, masks[i]);
+      h = leaky(b, h);
+      if (masks[i]) {
+        h = b.where(b.less(masks[i], b.scalar(dropCut(p), "uint16")), b.scalarLike(0, h), h);
+        alpha = 1 / (1 - p);
+      }
     }
   });
   return h;
 }
 
-/** G(z): z [n,100] → image [n,784] in [−1, 1] (tanh). `named`: activations get G_ACTIVATIONS' names. */
-export function generatorForward(b: Builder, z: string, G: Layers, named = false): string {
-  const names = named ? G_ACTIVATIONS : [];
-  return b.withScope("G", () => b.tanh(mlp(b, z, G, names), names[3]));
+/** G(z): z [n,100] → image [n,784] in [−1, 1] (tanh). */
+export function generatorForward(b: Builder, z: string, G: Layers): string {
+  return b.withScope("G", () => b.tanh(mlp(b, z, G)));
 }
 
-/** D(x): image [n,784] in [−1, 1] → logit [n,1]; `masks`: dropout masks of the hidden layers (training). */
-export function discriminatorForward(b: Builder, x: string, D: Layers, masks: readonly string[] = []): string {
-  return b.withScope("D", () => mlp(b, x, D, [], masks));
+/**
+ * D(x): image [n,784] in [−1, 1] → logit [n,1]; `masks`: keep flags of the hidden layers with drop
+ * probability `dropout` (training).
+ */
+export function discriminatorForward(b: Builder, x: string, D: Layers, masks: readonly string[] = [], dropout = 0): string {
+  return b.withScope("D", () => mlp(b, x, D, masks, dropout));
 }
 
-/** Declares D's dropout masks as inputs with `rows` rows, when dropout is on. */
-function declareMasks(b: Builder, rows: Dim, dropout: number): string[] {
+/** Declares D's dropout draws (uint16) as inputs with `rows` rows, when dropout is on. */
+function declareMasks(b: Builder, rows: Dim, dropout: number, names: readonly string[] = D_MASKS): string[] {
   if (!(dropout > 0)) return [];
-  return D_MASKS.map((m, i) => b.input(m, "float32", [rows, D_MASK_WIDTHS[i]]));
+  return names.map((m, i) => b.input(m, "uint16", [rows, D_MASK_WIDTHS[i]]));
 }
 
 /** Mean over all rows of BCE(logit, t) in stable form, t a constant 0 or 1: [n,1] → scalar. */
@@ -177,62 +187,92 @@ function meanBce(b: Builder, logit: string, target: 0 | 1, name?: string): strin
 
 // ---------------------------------------------------------------- training graphs
 
-/** A training-step graph and its Adam section. */
-export interface StepGraph {
+/** One training step of both networks: the D step and then the G step on the same z, in one graph. */
+export interface GanStepGraph {
   graph: Graph;
-  section: AdamSection;
-  G: Layers;
-  D: Layers;
+  /** D's Adam section, then G's. */
+  sections: [AdamSection, AdamSection];
 }
 
 /**
- * Discriminator step. Inputs: `x` [n,784] real images in [−1,1], `z` [n,100], `t` [2n,1] targets
- * (n ones then n zeros), G's and D's parameters, D's Adam state, and with dropout D_MASKS [2n,·].
- * G(z) is computed inside; only D's parameters are differentiated, so no gradient reaches G (G's
- * params are plain inputs). loss `d.loss` = mean BCE(D(x), 1) + mean BCE(D(G(z)), 0).
- * Outputs: d.loss, G_ACTIVATIONS (for the G step on the same z), then D's new state.
+ * A D step followed by a G step in one graph. Inputs: `x` [n,784] real images in [−1,1], `z`
+ * [n,100], `t` [2n,1] (n ones, then n zeros), both networks' parameters and Adam state, and with
+ * dropout D_MASKS [2n,·] (the D step's pass) and G_PASS_MASKS [n,·] (the G step's pass).
+ * D step: `d.loss` = mean BCE(D(x), 1) + mean BCE(D(G(z)), 0), gradients for D only, Adam → D'.
+ * G step: `g.loss` = mean BCE(D'(G(z)), 1) with D' the updated D, gradients for G only (D' is a
+ * constant: the walk stops at D's new parameters), Adam → G'. G(z) is computed once and its
+ * activations serve both the D step's forward pass and the G step's backward pass.
  */
-export function dStepGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions = {}): StepGraph {
-  const b = new Builder("gan-d-step");
+export function ganStepGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions = {}): GanStepGraph {
+  const b = new Builder("gan-step");
   const x = b.input("x", "float32", ["batch", GAN_ARCH.pixels]);
   const z = b.input("z", "float32", ["batch", GAN_ARCH.zDim]);
   const t = b.input("t", "float32", ["both", 1]);
   const G = declare(b, "G");
   const D = declare(b, "D");
-  const masks = declareMasks(b, "both", opts.dropout ?? 0);
-  const fake = generatorForward(b, z, G, true);
+  const dMasks = declareMasks(b, "both", opts.dropout ?? 0);
+  const gMasks = declareMasks(b, "batch", opts.dropout ?? 0, G_PASS_MASKS);
+  const fake = generatorForward(b, z, G);
   // one pass of D over the 2n rows [real; fake]: Gemms of 2n rows and one weight-gradient Gemm each.
-  // Stacked as [2, n, 784] then reshaped to the shape of t broadcast to [2n, 784] (the builder
-  // cannot add two symbolic dims, so the 2n dim is named by t's)
+  // Stacked as [2, n, 784] then reshaped to [2n, 784], 2n read off t's shape (the builder cannot
+  // add two symbolic dims, so the 2n dim is named by t's)
   const stacked = b.concat([b.unsqueeze(x, [0]), b.unsqueeze(fake, [0])], 0);
-  const both = b.op("Reshape", [stacked, b.op("Shape", [b.op("Expand", [t, b.ints([1, GAN_ARCH.pixels])])])]);
-  const logits = discriminatorForward(b, both, D, masks);
+  const both = b.op("Reshape", [stacked, b.concat([b.op("Shape", [t], { start: 0, end: 1 }), b.ints([GAN_ARCH.pixels])], 0)]);
+  const logits = discriminatorForward(b, both, D, dMasks, opts.dropout);
   // mean over 2n rows of the elementwise BCE, ×2 = mean over real + mean over fake (equal counts)
-  const loss = b.mul(b.reduceMean(bceWithLogits(b, logits, t), undefined, false), b.scalar(2, "float32"), "d.loss");
-  b.output(loss, ...G_ACTIVATIONS);
-  const section = adam(b, gradients(b, loss, D.flatMap((l) => [l.W, l.b])), { ...optim, prefix: "D." });
-  return { graph: b.graph, section, G, D };
+  const lossD = b.mul(b.reduceMean(bceWithLogits(b, logits, t), undefined, false), b.scalar(2, "float32"), "d.loss");
+  b.output(lossD);
+  const dSec = adam(b, gradients(b, lossD, D.flatMap((l) => [l.W, l.b])), { ...optim, prefix: "D." });
+  const updated = new Map(dSec.slots.map((s) => [s.param, s.paramNew]));
+  const D1 = D.map((l) => ({ ...l, W: updated.get(l.W)!, b: updated.get(l.b)! }));
+  const lossG = meanBce(b, discriminatorForward(b, fake, D1, gMasks, opts.dropout), 1, "g.loss");
+  b.output(lossG);
+  const gSec = adam(b, gradients(b, lossG, G.flatMap((l) => [l.W, l.b]), { stop: [...updated.values()] }), { ...optim, prefix: "G." });
+  return { graph: b.graph, sections: [dSec, gSec] };
 }
 
 /**
- * Generator step with the non-saturating loss `g.loss` = mean BCE(D(G(z)), 1) = −mean log D(G(z)).
- * Inputs: `z` [n,100] (the D step's), G_ACTIVATIONS of G(z) as the D step output them, G's and
- * D's parameters, G's Adam state, and with dropout D_MASKS [n,·]. The gradient flows through D's
- * layers into G, but only G's parameters are differentiated and updated; D's are not outputs.
- * The graph is built with G's forward pass, differentiated, and then the forward pass is cut away
- * (feedInstead): G's activations are fed, so G(z) is computed once per batch, in the D step.
+ * The training step as a chunk graph (loopSteps): `x` [steps,n,784], `z` [steps,n,100] and the
+ * masks [steps,·,·] stacked, `t` [2n,1] shared by all steps; `d.loss` and `g.loss` [steps]; both
+ * networks' state after the last step. Same names and sections as `ganStepGraph`.
  */
-export function gStepGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions = {}): StepGraph {
-  const b = new Builder("gan-g-step");
-  const z = b.input("z", "float32", ["batch", GAN_ARCH.zDim]);
-  const G = declare(b, "G");
-  const D = declare(b, "D");
-  const masks = declareMasks(b, "batch", opts.dropout ?? 0);
-  const loss = meanBce(b, discriminatorForward(b, generatorForward(b, z, G, true), D, masks), 1, "g.loss");
-  b.output(loss);
-  const section = adam(b, gradients(b, loss, G.flatMap((l) => [l.W, l.b])), { ...optim, prefix: "G." });
-  feedInstead(b.graph, [...G_ACTIVATIONS]);
-  return { graph: b.graph, section, G, D };
+export function ganChunkGraph(optim: GanOptim = GAN_OPTIM, opts: GanGraphOptions = {}): GanStepGraph {
+  const step = ganStepGraph(optim, opts);
+  const carried = new Map([...step.sections[0].next, ...step.sections[1].next]);
+  return { graph: loopSteps(step.graph, { carried, shared: ["t"] }), sections: step.sections };
+}
+
+/**
+ * The per-step inputs of chunks of training steps (ganChunkGraph), in buffers reused from chunk to
+ * chunk: the targets `t`, and for each step the noise z from `zRng` and the dropout masks from
+ * `maskRng` (stepMasks), drawn step by step, so the streams do not depend on the chunk size.
+ */
+export class GanChunkFeeds {
+  private readonly z: Float32Array;
+  private readonly t: Float32Array;
+  private readonly masks: Record<string, Uint16Array>;
+
+  constructor(readonly maxSteps: number, readonly batchSize: number, readonly dropout: number) {
+    this.z = new Float32Array(maxSteps * batchSize * GAN_ARCH.zDim);
+    this.t = new Float32Array(2 * batchSize);
+    this.masks = dropout > 0 ? Object.fromEntries(STEP_MASKS.map((m) => [m.name, new Uint16Array(maxSteps * batchSize * m.rowsPerRow * m.width)])) : {};
+  }
+
+  /** Feeds and dim values for a chunk of `steps` batches of `rows` real images each, stacked in `x` (in [−1,1]). */
+  next(chunk: { steps: number; rows: number; x: Float32Array }, zRng: Rng, maskRng: MaskRng): { feeds: Record<string, Float32Array | Uint16Array>; dims: DimValues } {
+    const { steps, rows } = chunk;
+    if (steps > this.maxSteps || rows > this.batchSize) throw new Error(`GanChunkFeeds: ${steps}×${rows} exceeds ${this.maxSteps}×${this.batchSize}`);
+    const zLen = rows * GAN_ARCH.zDim;
+    const slot = <T extends Float32Array | Uint16Array>(buf: T, len: number, i: number) => buf.subarray(i * len, (i + 1) * len) as T;
+    for (let i = 0; i < steps; i++) {
+      zRng.fillNormal(slot(this.z, zLen, i));
+      stepMasks(maskRng, rows, this.dropout, Object.fromEntries(STEP_MASKS.filter((m) => this.masks[m.name]).map((m) => [m.name, slot(this.masks[m.name], rows * m.rowsPerRow * m.width, i)])));
+    }
+    const t = this.t.subarray(0, 2 * rows).fill(1, 0, rows).fill(0, rows);
+    const feeds: Record<string, Float32Array | Uint16Array> = { x: chunk.x, z: this.z.subarray(0, steps * zLen), t };
+    for (const m of STEP_MASKS) if (this.masks[m.name]) feeds[m.name] = this.masks[m.name].subarray(0, steps * rows * m.rowsPerRow * m.width);
+    return { feeds, dims: { steps, batch: rows, both: 2 * rows } };
+  }
 }
 
 /**

@@ -7,7 +7,7 @@
 
 import {
   Builder, Dim, DType, Graph, LinearParams, AdamSection,
-  adam, bceWithLogits, gradients, klFromLogVar, linear, linearParams, relu, reparameterize, sumRows,
+  adam, bceWithLogits, gradients, klFromLogVar, linear, linearParams, loopSteps, relu, reparameterize, sumRows,
 } from "../onnx/index.js";
 import { torchLinearInit } from "../train/init.js";
 import type { Rng } from "../util/rng.js";
@@ -140,6 +140,16 @@ export function buildTrainStep(d: VaeDims, opts: VaeGraphOptions & { lr?: number
   const grads = gradients(b, loss, vaeParamNames());
   const section = adam(b, grads, { lr, beta1, beta2, eps: adamEps });
   return { graph: b.graph, layers, adam: section };
+}
+
+/**
+ * The training step as a chunk graph (loopSteps): `x` [steps,batch,input] and `eps`
+ * [steps,batch,latent] stacked; `loss`, `rec`, `kl` [steps]; the state after the last step. Same
+ * names and Adam section as `buildTrainStep`, whose graph is `step`.
+ */
+export function buildTrainChunk(d: VaeDims, opts: Parameters<typeof buildTrainStep>[1] = {}): VaeTrainGraph & { step: Graph } {
+  const step = buildTrainStep(d, opts);
+  return { ...step, graph: loopSteps(step.graph, { carried: step.adam.next }), step: step.graph };
 }
 
 /**

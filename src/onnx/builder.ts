@@ -2,11 +2,11 @@
 // what it made; types are inferred on the spot (ops.ts), so a shape error surfaces at the line that
 // caused it. Constants become initializers (deduplicated). Design: docs/onnx-engine.md.
 
-import { AttrValue, Dim, DType, Graph, Initializer, Node, TensorType } from "./ir.js";
-import { OPS } from "./ops.js";
+import { AttrValue, Dim, DType, Graph, Initializer, Node, TensorType, shapeStr } from "./ir.js";
+import { DTYPE_CODES, OPS } from "./ops.js";
 
 /** Attribute names whose values are ONNX INT/INTS (all others numbers are FLOAT/FLOATS). */
-const INT_ATTRS = new Set(["transA", "transB", "keepdims", "noop_with_empty_axes", "axis", "axes", "perm", "to", "allowzero"]);
+const INT_ATTRS = new Set(["transA", "transB", "keepdims", "noop_with_empty_axes", "axis", "axes", "perm", "to", "allowzero", "start", "end"]);
 
 /** Options of `Builder.node`. */
 export interface NodeOptions {
@@ -16,6 +16,8 @@ export interface NodeOptions {
   hint?: string;
   /** Number of outputs (default 1, or `names.length`). */
   outputs?: number;
+  /** Base of the node's name (default: the scope + `hint`). */
+  nodeName?: string;
 }
 
 /** Gemm attributes: Y = alpha·op(A)·op(B) + beta·C. */
@@ -27,27 +29,45 @@ export interface GemmOptions {
   name?: string;
 }
 
-type TypedData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+type TypedData = Float32Array | Float64Array | BigInt64Array | Uint16Array | Uint8Array;
 
-const CTORS = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, bool: Uint8Array };
+const CTORS = { float32: Float32Array, float64: Float64Array, int64: BigInt64Array, uint16: Uint16Array, bool: Uint8Array };
 
 function makeData(dtype: DType, values: ArrayLike<number>): TypedData {
   switch (dtype) {
     case "float32": return Float32Array.from(values);
     case "float64": return Float64Array.from(values);
     case "int64": return BigInt64Array.from(Array.from(values, (v) => BigInt(Math.trunc(v))));
+    case "uint16": return Uint16Array.from(values);
     case "bool": return Uint8Array.from(values, (v) => (v ? 1 : 0));
   }
 }
 
-/** Graph under construction: `new Builder("name")`, add inputs, ops and outputs, then `finish()`. */
+/** What a Loop body returns: the next value of each carried tensor, and per-iteration outputs to stack. */
+export interface LoopBody {
+  carried: string[];
+  scans?: string[];
+}
+
+/** Options of `Builder.loop`. */
+export interface LoopOptions {
+  /** Exact names of the final carried values (default: fresh names). */
+  names?: string[];
+  /** Exact names of the stacked scan outputs (default: fresh names). */
+  scanNames?: string[];
+}
+
+/**
+ * Graph under construction: `new Builder("name")`, add inputs, ops and outputs. With `parent`, the
+ * graph is a subgraph (a Loop body) that may read the parent's tensors; `Builder.loop` makes one.
+ */
 export class Builder {
   readonly graph: Graph;
   private readonly constCache = new Map<string, string>();
   private scope = "";
 
-  constructor(name: string) {
-    this.graph = new Graph(name);
+  constructor(name: string, parent?: Graph) {
+    this.graph = new Graph(name, parent);
   }
 
   // ------------------------------------------------------------ declarations
@@ -155,13 +175,13 @@ export class Builder {
     const clean: Record<string, AttrValue> = {};
     for (const [k, v] of Object.entries(attrs)) if (v !== undefined) clean[k] = typeof v === "boolean" ? (v ? 1 : 0) : v;
     const count = opts.names?.length ?? opts.outputs ?? 1;
-    for (const i of inputs) if (i && !this.graph.types.has(i)) throw new Error(`${opType}: input '${i}' is not declared (no graph input, initializer or node output has that name)`);
+    for (const i of inputs) if (i && !this.graph.lookup(i)) throw new Error(`${opType}: input '${i}' is not declared (no graph input, initializer or node output has that name)`);
     const base = this.scope + (opts.hint ?? opType);
     const outputs = opts.names ? opts.names.map((n) => (this.claim(n), n)) : Array.from({ length: count }, () => this.graph.fresh(base));
     const node: Node = { name: "", opType, inputs: [...inputs], outputs, attrs: clean, ints: Object.keys(clean).filter((k) => INT_ATTRS.has(k)) };
-    node.name = this.graph.fresh(`${base}:node`);
+    node.name = this.graph.fresh(opts.nodeName ?? `${base}:node`);
     this.graph.nodeNames.add(node.name);
-    const types = infer(inputs.map((i) => (i ? this.graph.types.get(i) : undefined)), node, this.graph);
+    const types = infer(inputs.map((i) => (i ? this.graph.lookup(i) : undefined)), node, this.graph);
     outputs.forEach((o, k) => this.graph.types.set(o, types[k]));
     this.graph.nodes.push(node);
     return outputs;
@@ -216,13 +236,15 @@ export class Builder {
   sign(x: string, name?: string): string { return this.op("Sign", [x], {}, name); }
   /** x (a new name for the same value). */
   identity(x: string, name?: string): string { return this.op("Identity", [x], {}, name); }
+  /** a < b as bool. */
+  less(a: string, b: string, name?: string): string { return this.op("Less", [a, b], {}, name); }
   /** a > b as bool. */
   greater(a: string, b: string, name?: string): string { return this.op("Greater", [a, b], {}, name); }
   /** cond ? x : y (broadcasting). */
   where(cond: string, x: string, y: string, name?: string): string { return this.op("Where", [cond, x, y], {}, name); }
   /** Element type conversion. */
   cast(x: string, to: DType, name?: string): string {
-    const code = { float32: 1, float64: 11, int64: 7, bool: 9 }[to];
+    const code = DTYPE_CODES[to];
     return this.op("Cast", [x], { to: code }, name);
   }
 
@@ -276,12 +298,76 @@ export class Builder {
     while (ins[ins.length - 1] === "") ins.pop();
     return this.op("Slice", ins, {}, name);
   }
+  /** Slices of x along `axis` picked by int64 `indices` (a scalar index drops the axis). */
+  gather(x: string, indices: string, axis = 0, name?: string): string { return this.op("Gather", [x, indices], { axis }, name); }
+
+  // ------------------------------------------------------------ control flow
+
+  /**
+   * Copies the nodes and constants of the finished graph `g` into this one, like a function call:
+   * `feeds` maps every input of `g` to a tensor here (same dtype and rank); returns each output of
+   * `g` → its tensor here. Copied names are fresh names from the scope + the original name.
+   */
+  inline(g: Graph, feeds: Record<string, string>): Record<string, string> {
+    const map = new Map<string, string>();
+    for (const i of g.inputs) {
+      const f = feeds[i];
+      if (!f) throw new Error(`inline '${g.name}': no tensor for input '${i}'`);
+      const [want, got] = [g.typeOf(i), this.typeOf(f)];
+      if (want.dtype !== got.dtype || want.shape.length !== got.shape.length)
+        throw new Error(`inline '${g.name}': input '${i}' is ${want.dtype}${shapeStr(want.shape)}, '${f}' is ${got.dtype}${shapeStr(got.shape)}`);
+      map.set(i, f);
+    }
+    for (const [name, init] of g.initializers) map.set(name, this.initializer(this.graph.fresh(this.scope + name), init.type.dtype, init.type.shape, init.data));
+    for (const n of g.nodes) {
+      if (Object.values(n.attrs).some((v) => v instanceof Graph)) throw new Error(`inline '${g.name}': node '${n.name}' has a subgraph (not supported)`);
+      const names = n.outputs.map((o) => this.graph.fresh(this.scope + o));
+      this.node(n.opType, n.inputs.map((i) => (i ? map.get(i)! : "")), n.attrs, { names, nodeName: this.scope + n.name });
+      n.outputs.forEach((o, k) => map.set(o, names[k]));
+    }
+    return Object.fromEntries(g.outputs.map((o) => [o, map.get(o)!]));
+  }
+
+  /**
+   * ONNX Loop: runs `body` `trips` times (an int64 tensor of one element, from `Shape` or a
+   * constant). `body(lb, iteration, carried)` builds the body in its own Builder `lb`, which may
+   * read every tensor of this graph by name (outer scope); `iteration` is the int64 scalar
+   * 0, 1, …, `carried[i]` the current value of `initial[i]`. It returns the next carried values and
+   * the per-iteration `scans`, which come out stacked along a new first axis of size `trips`.
+   * Returns the final carried values and the stacked scans. The body's constants are its own.
+   */
+  loop(trips: string, initial: string[], body: (lb: Builder, iteration: string, carried: string[]) => LoopBody, opts: LoopOptions = {}): { carried: string[]; scans: string[] } {
+    const lb = new Builder(`${this.graph.name}.body`, this.graph);
+    lb.scope = this.scope;
+    const iteration = lb.input(lb.graph.fresh(`${this.scope}loop.iteration`), "int64", []);
+    const cond = lb.input(lb.graph.fresh(`${this.scope}loop.cond`), "bool", []);
+    const cur = initial.map((t) => lb.input(lb.graph.fresh(`${this.scope}loop.${t}`), this.dtype(t), this.shape(t)));
+    const res = body(lb, iteration, cur);
+    if (res.carried.length !== initial.length) throw new Error(`loop: the body returned ${res.carried.length} carried values for ${initial.length}`);
+    // every body output must be its own tensor, computed in the body (not an input or a repeat)
+    const seen = new Set<string>([iteration, cond]);
+    const own = (t: string) => {
+      const copy = seen.has(t) || lb.graph.inputs.includes(t) || !lb.graph.types.has(t) ? lb.identity(t) : t;
+      seen.add(copy);
+      return copy;
+    };
+    lb.output(lb.identity(cond), ...res.carried.map(own), ...(res.scans ?? []).map(own));
+    const scans = res.scans ?? [];
+    const named = (given: string[] | undefined, n: number, what: string) => {
+      if (given && given.length !== n) throw new Error(`loop: ${given.length} ${what} names for ${n} outputs`);
+      return given ?? Array.from({ length: n }, () => this.graph.fresh(`${this.scope}Loop`));
+    };
+    const names = [...named(opts.names, initial.length, "carried"), ...named(opts.scanNames, scans.length, "scan")];
+    const outs = this.node("Loop", [trips, "", ...initial], { body: lb.graph }, { names });
+    return { carried: outs.slice(0, initial.length), scans: outs.slice(initial.length) };
+  }
+
   /** Zero padding: pads = [begin_0, …, begin_{r−1}, end_0, …, end_{r−1}]. */
   pad(x: string, pads: number[], name?: string): string { return this.op("Pad", [x, this.ints(pads)], {}, name); }
 
   // ------------------------------------------------------------ internals
 
   private claim(name: string): void {
-    if (this.graph.types.has(name)) throw new Error(`duplicate tensor name '${name}'`);
+    if (this.graph.taken(name)) throw new Error(`duplicate tensor name '${name}'`);
   }
 }

@@ -10,4 +10,4 @@ export * from "./adam.js";
 export * from "./validate.js";
 export * from "./serialize.js";
 export * from "./session.js";
-export * from "./cut.js";
+export * from "./loop.js";

@@ -2,7 +2,7 @@
 // protobuf here — serialize.ts turns a Graph into ModelProto bytes. Design: docs/onnx-engine.md.
 
 /** Element types the engine emits (ONNX TensorProto.DataType names in lower case). */
-export type DType = "float32" | "float64" | "int64" | "bool";
+export type DType = "float32" | "float64" | "int64" | "uint16" | "bool";
 
 /** A dimension: a fixed size or a symbolic name such as "batch". */
 export type Dim = number | string;
@@ -13,8 +13,8 @@ export interface TensorType {
   shape: Dim[];
 }
 
-/** Attribute values a node can carry (ONNX INT, FLOAT, INTS, FLOATS, STRING). */
-export type AttrValue = number | number[] | string;
+/** Attribute values a node can carry (ONNX INT, FLOAT, INTS, FLOATS, STRING, GRAPH: a Loop's body). */
+export type AttrValue = number | number[] | string | Graph;
 
 /** One ONNX node: `outputs = opType(inputs; attrs)`; "" in `inputs` is an omitted optional input. */
 export interface Node {
@@ -31,10 +31,15 @@ export interface Node {
 export interface Initializer {
   name: string;
   type: TensorType;
-  data: Float32Array | Float64Array | BigInt64Array | Uint8Array;
+  data: Float32Array | Float64Array | BigInt64Array | Uint16Array | Uint8Array;
 }
 
-/** A whole graph. `types` holds the type of every tensor name (inputs, initializers, node outputs). */
+/**
+ * A whole graph, or a subgraph (a Loop's body) when `parent` is set. `types` holds the type of
+ * every tensor name of this graph (inputs, initializers, node outputs); a subgraph also reads the
+ * tensors of its enclosing graphs (outer scope). Names are unique across the whole model (ONNX's
+ * single static assignment), so `fresh` never returns a name that any graph of the model uses.
+ */
 export class Graph {
   readonly nodes: Node[] = [];
   readonly inputs: string[] = [];
@@ -50,45 +55,56 @@ export class Graph {
   readonly fusedGrads = new Map<string, { inputs: string[]; rule: (dy: string, needs: boolean[]) => (string | null)[] }>();
   /** Symbolic values of int64 shape tensors made by `Shape` (so Expand/Reshape of them type-check). */
   readonly shapeValues = new Map<string, Dim[]>();
+  /** Subgraphs made inside this graph (their names count as taken here too). */
+  readonly subgraphs: Graph[] = [];
   private readonly counters = new Map<string, number>();
 
-  constructor(readonly name: string) {}
+  constructor(readonly name: string, readonly parent?: Graph) {
+    parent?.subgraphs.push(this);
+  }
 
-  /** A name not used yet: `prefix` itself if free, else `prefix_1`, `prefix_2`, … */
+  /** A name not used yet by any graph of the model: `prefix` itself if free, else `prefix_1`, `prefix_2`, … */
   fresh(prefix: string): string {
     let k = this.counters.get(prefix) ?? 0;
     let name = k === 0 ? prefix : `${prefix}_${k}`;
-    while (this.types.has(name) || this.nodeNames.has(name)) name = `${prefix}_${++k}`;
+    while (this.taken(name)) name = `${prefix}_${++k}`;
     this.counters.set(prefix, k + 1);
     return name;
   }
 
-  /** Type of a tensor; throws naming the tensor when it is unknown. */
+  /** True if a tensor or node of any graph of the model (enclosing graphs and their subgraphs) has this name. */
+  taken(name: string): boolean {
+    let root: Graph = this;
+    while (root.parent) root = root.parent;
+    return root.usesBelow(name);
+  }
+
+  private usesBelow(name: string): boolean {
+    return this.types.has(name) || this.nodeNames.has(name) || this.subgraphs.some((s) => s.usesBelow(name));
+  }
+
+  /** Symbolic value of an int64 shape tensor made by `Shape` (this graph or outer scope). */
+  shapeValue(name: string): Dim[] | undefined {
+    return this.shapeValues.get(name) ?? (this.types.has(name) ? undefined : this.parent?.shapeValue(name));
+  }
+
+  /** Type of a tensor of this graph or of an enclosing one (outer scope), or undefined. */
+  lookup(name: string): TensorType | undefined {
+    return this.types.get(name) ?? this.parent?.lookup(name);
+  }
+
+  /** Type of a tensor (this graph or outer scope); throws naming the tensor when it is unknown. */
   typeOf(name: string): TensorType {
-    const t = this.types.get(name);
+    const t = this.lookup(name);
     if (!t) throw new Error(`unknown tensor '${name}'`);
     return t;
   }
 
-  /** Constant value of an initializer as numbers, or undefined if `name` is not an initializer. */
+  /** Constant value of an initializer (this graph or outer scope) as numbers, or undefined if `name` is not one. */
   constValue(name: string): number[] | undefined {
     const init = this.initializers.get(name);
-    if (!init) return undefined;
+    if (!init) return this.types.has(name) ? undefined : this.parent?.constValue(name);
     return Array.from(init.data as ArrayLike<number | bigint>, Number);
-  }
-
-  /** Nodes that read each tensor (tensor name → nodes), computed on demand. */
-  consumers(): Map<string, Node[]> {
-    const m = new Map<string, Node[]>();
-    for (const n of this.nodes) for (const i of n.inputs) if (i) (m.get(i) ?? m.set(i, []).get(i)!).push(n);
-    return m;
-  }
-
-  /** Node that writes each tensor (tensor name → node). */
-  producers(): Map<string, Node> {
-    const m = new Map<string, Node>();
-    for (const n of this.nodes) for (const o of n.outputs) m.set(o, n);
-    return m;
   }
 }
 

@@ -134,7 +134,9 @@ const broadcastN: InferFn = (ins, node) => {
   return [{ dtype: ts[0].dtype, shape: ts.map((t) => t.shape).reduce(broadcastShapes) }];
 };
 
-const DTYPE_CODES: Record<number, DType> = { 1: "float32", 11: "float64", 7: "int64", 9: "bool" };
+/** ONNX TensorProto.DataType code of each dtype the engine emits. */
+export const DTYPE_CODES: Record<DType, number> = { float32: 1, float64: 11, int64: 7, uint16: 4, bool: 9 };
+const BY_CODE = new Map(Object.entries(DTYPE_CODES).map(([k, v]) => [v, k as DType]));
 
 /** Every op the engine may emit (default ONNX domain, opset 17) → type inference. */
 export const OPS: Record<string, InferFn> = {
@@ -142,7 +144,7 @@ export const OPS: Record<string, InferFn> = {
   Identity: same, Neg: same, Exp: same, Log: same, Abs: same, Sqrt: same, Reciprocal: same,
   Relu: same, LeakyRelu: same, Sigmoid: same, Tanh: same, Softplus: same, Sign: same, Not: same,
   Cast: (ins, node) => {
-    const to = DTYPE_CODES[attrNum(node, "to", 0)];
+    const to = BY_CODE.get(attrNum(node, "to", 0));
     if (!to) throw new Error(`Cast '${node.name}': unsupported 'to'`);
     return [{ dtype: to, shape: need(ins[0], node, 0).shape }];
   },
@@ -186,7 +188,7 @@ export const OPS: Record<string, InferFn> = {
     return [{ dtype: x.dtype, shape: reduceShape(x.shape, attrInts(node, "axes"), attrNum(node, "keepdims", 1) !== 0) }];
   },
   // shape manipulation
-  Reshape: (ins, node, g) => [{ dtype: need(ins[0], node, 0).dtype, shape: g.shapeValues.get(node.inputs[1]) ?? reshapeShape(ins[0]!.shape, constInput(g, node, 1)) }],
+  Reshape: (ins, node, g) => [{ dtype: need(ins[0], node, 0).dtype, shape: g.shapeValue(node.inputs[1]) ?? reshapeShape(ins[0]!.shape, constInput(g, node, 1)) }],
   Transpose: (ins, node) => {
     const x = need(ins[0], node, 0);
     const perm = attrInts(node, "perm") ?? x.shape.map((_, i) => x.shape.length - 1 - i);
@@ -208,20 +210,27 @@ export const OPS: Record<string, InferFn> = {
   },
   Expand: (ins, node, g) => {
     const x = need(ins[0], node, 0);
-    return [{ dtype: x.dtype, shape: broadcastShapes(x.shape, g.shapeValues.get(node.inputs[1]) ?? constInput(g, node, 1)) }];
+    return [{ dtype: x.dtype, shape: broadcastShapes(x.shape, g.shapeValue(node.inputs[1]) ?? constInput(g, node, 1)) }];
   },
   Shape: (ins, node, g) => {
     const x = need(ins[0], node, 0);
-    g.shapeValues.set(node.outputs[0], x.shape);
-    return [{ dtype: "int64", shape: [x.shape.length] }];
+    // opset 15: optional start/end (negative counts from the back), clamped like Slice
+    const r = x.shape.length;
+    const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+    const dims = x.shape.slice(clamp(attrNum(node, "start", 0)), clamp(attrNum(node, "end", r)));
+    g.shapeValues.set(node.outputs[0], dims);
+    return [{ dtype: "int64", shape: [dims.length] }];
   },
   Size: (ins, node) => (need(ins[0], node, 0), [{ dtype: "int64", shape: [] }]),
-  Concat: (ins, node) => {
+  Concat: (ins, node, g) => {
     const ts = ins.map((t, i) => need(t, node, i));
     const ax = normAxis(attrNum(node, "axis", 0), ts[0].shape.length);
     const shape = [...ts[0].shape];
     const sizes = ts.map((t) => t.shape[ax]);
     shape[ax] = sizes.every((s) => typeof s === "number") ? (sizes as number[]).reduce((p, q) => p + q, 0) : concatSymbolic(sizes);
+    // joined shape tensors (Shape slices and int64 constants) keep their symbolic value
+    const parts = ts[0].dtype === "int64" && shape.length === 1 ? node.inputs.map((i) => g.shapeValue(i) ?? g.constValue(i)) : [];
+    if (parts.length && parts.every((v) => v !== undefined)) g.shapeValues.set(node.outputs[0], parts.flat() as Dim[]);
     return [{ dtype: ts[0].dtype, shape }];
   },
   Split: (ins, node, g) => {
@@ -237,11 +246,18 @@ export const OPS: Record<string, InferFn> = {
     if (typeof d === "number" && sizes.reduce((p, q) => p + q, 0) !== d) throw new Error(`Split '${node.name}': sizes [${sizes}] do not add up to ${d}`);
     return sizes.map((s) => ({ dtype: x.dtype, shape: x.shape.map((dd, i) => (i === ax ? s : dd)) }));
   },
+  Gather: (ins, node) => {
+    const x = need(ins[0], node, 0), idx = need(ins[1], node, 1);
+    if (idx.dtype !== "int64") throw new Error(`Gather '${node.name}': indices must be int64`);
+    const ax = normAxis(attrNum(node, "axis", 0), x.shape.length);
+    return [{ dtype: x.dtype, shape: [...x.shape.slice(0, ax), ...idx.shape, ...x.shape.slice(ax + 1)] }];
+  },
   Slice: (ins, node, g) => {
     const x = need(ins[0], node, 0);
     const p = sliceParams(g, node, x.shape);
     return [{ dtype: x.dtype, shape: x.shape.map((d, i) => (p.starts[i] === 0 && p.ends[i] >= BIG / 2 && p.steps[i] === 1 ? d : sliceDim(d, p.starts[i], p.ends[i], p.steps[i]))) }];
   },
+  Loop: inferLoop,
   Pad: (ins, node, g) => {
     const x = need(ins[0], node, 0);
     const pads = constInput(g, node, 1);
@@ -254,6 +270,31 @@ export const OPS: Record<string, InferFn> = {
     }) }];
   },
 };
+
+/**
+ * Loop (opset 16): inputs [M, cond, v_initial…], body inputs [iteration, cond, v…], body outputs
+ * [cond, v…, scan…]; outputs [v_final…, scan…], each scan output with the trip count M prepended.
+ * M must be a constant or come from `Shape` (its value names the scan dim, e.g. "steps").
+ */
+function inferLoop(ins: (TensorType | undefined)[], node: Node, g: Graph): TensorType[] {
+  const body = node.attrs.body;
+  if (!(body instanceof Graph)) throw new Error(`Loop '${node.name}': no body graph`);
+  const carried = node.inputs.length - 2;
+  if (body.inputs.length !== carried + 2) throw new Error(`Loop '${node.name}': body has ${body.inputs.length} inputs, expected ${carried + 2} (iteration, cond, ${carried} carried)`);
+  if (body.outputs.length < carried + 1) throw new Error(`Loop '${node.name}': body has ${body.outputs.length} outputs, expected at least ${carried + 1}`);
+  if (node.outputs.length !== body.outputs.length - 1) throw new Error(`Loop '${node.name}': ${node.outputs.length} outputs for ${body.outputs.length - 1} body outputs after cond`);
+  for (let i = 0; i < carried; i++) {
+    const init = need(ins[i + 2], node, i + 2), out = body.typeOf(body.outputs[i + 1]);
+    if (init.dtype !== out.dtype || init.shape.length !== out.shape.length)
+      throw new Error(`Loop '${node.name}': carried value ${i} is ${init.dtype}${shapeStr(init.shape)} in, ${out.dtype}${shapeStr(out.shape)} out of the body`);
+  }
+  const trips = node.inputs[0] ? (g.constValue(node.inputs[0])?.[0] ?? g.shapeValue(node.inputs[0])?.[0]) : undefined;
+  if (trips === undefined) throw new Error(`Loop '${node.name}': the trip count must be a constant or come from Shape`);
+  return body.outputs.slice(1).map((o, k) => {
+    const t = body.typeOf(o);
+    return k < carried ? { dtype: t.dtype, shape: [...t.shape] } : { dtype: t.dtype, shape: [trips, ...t.shape] };
+  });
+}
 
 function concatSymbolic(sizes: Dim[]): Dim {
   // symbolic concat dims: only a single non-zero operand can be symbolic

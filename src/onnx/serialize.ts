@@ -2,7 +2,8 @@
 // onnx-proto 8 (ONNX 1.10 schema) can describe and onnxruntime 1.30 runs; see docs/onnx-engine.md#opset.
 
 import onnxProto from "onnx-proto";
-import { Dim, DType, Graph, TensorType } from "./ir.js";
+import { AttrValue, Dim, DType, Graph, TensorType } from "./ir.js";
+import { DTYPE_CODES } from "./ops.js";
 import { validate } from "./validate.js";
 
 const { onnx } = onnxProto;
@@ -15,15 +16,16 @@ export const OPSET = 17;
 export const IR_VERSION = 8;
 
 /** ONNX TensorProto.DataType code of each dtype. */
-export const DTYPE_CODE: Record<DType, number> = { float32: 1, float64: 11, int64: 7, bool: 9 };
+export const DTYPE_CODE: Record<DType, number> = DTYPE_CODES;
 
 function typeProto(t: TensorType): onnxProto.onnx.ITypeProto {
   const dim = t.shape.map((d: Dim) => (typeof d === "number" ? { dimValue: d } : { dimParam: d }));
   return { tensorType: { elemType: DTYPE_CODE[t.dtype], shape: { dim } } };
 }
 
-function attribute(name: string, value: number | number[] | string, isInt: boolean): onnxProto.onnx.IAttributeProto {
+function attribute(name: string, value: AttrValue, isInt: boolean, opts: SerializeOptions): onnxProto.onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
+  if (value instanceof Graph) return { name, type: T.GRAPH, g: graphProto(value, opts) };
   if (typeof value === "string") return { name, type: T.STRING, s: new TextEncoder().encode(value) };
   if (Array.isArray(value)) return isInt ? { name, type: T.INTS, ints: value } : { name, type: T.FLOATS, floats: value };
   return isInt ? { name, type: T.INT, i: value } : { name, type: T.FLOAT, f: value };
@@ -36,18 +38,17 @@ export interface SerializeOptions {
   docString?: string;
 }
 
-/** Builds the ModelProto of a (validated) graph. */
-export function toModel(g: Graph, opts: SerializeOptions = {}): onnxProto.onnx.ModelProto {
-  validate(g);
+/** The GraphProto of `g` (a Loop body becomes the GRAPH attribute of its node). */
+function graphProto(g: Graph, opts: SerializeOptions): onnxProto.onnx.IGraphProto {
   const inputsAndInits = new Set([...g.inputs, ...g.initializers.keys()]);
-  const graph: onnxProto.onnx.IGraphProto = {
+  return {
     name: g.name,
     node: g.nodes.map((n) => ({
       name: n.name,
       opType: n.opType,
       input: n.inputs,
       output: n.outputs,
-      attribute: Object.entries(n.attrs).map(([k, v]) => attribute(k, v, n.ints.includes(k))),
+      attribute: Object.entries(n.attrs).map(([k, v]) => attribute(k, v, n.ints.includes(k), opts)),
     })),
     initializer: [...g.initializers.values()].map((init) => ({
       name: init.name,
@@ -62,6 +63,12 @@ export function toModel(g: Graph, opts: SerializeOptions = {}): onnxProto.onnx.M
       ? g.nodes.flatMap((n) => n.outputs).filter((o) => !g.outputs.includes(o) && !inputsAndInits.has(o)).map((name) => ({ name, type: typeProto(g.typeOf(name)) }))
       : [],
   };
+}
+
+/** Builds the ModelProto of a (validated) graph. */
+export function toModel(g: Graph, opts: SerializeOptions = {}): onnxProto.onnx.ModelProto {
+  validate(g);
+  const graph = graphProto(g, opts);
   return onnx.ModelProto.create({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: "", version: OPSET }],

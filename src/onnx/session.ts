@@ -8,7 +8,7 @@ import { DType, Dim, Graph, TensorType } from "./ir.js";
 import { SerializeOptions, serialize } from "./serialize.js";
 
 /** Data of one tensor as it travels in and out of a session. */
-export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint8Array;
+export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint16Array | Uint8Array;
 
 /** Session options the engine cares about. */
 export interface SessionOptions {
@@ -37,21 +37,25 @@ export async function sessionFor(g: Graph, opts: SessionOptions & SerializeOptio
   return createSession(serialize(g, opts), opts);
 }
 
-const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: "float32", float64: "float64", int64: "int64", bool: "bool" };
+const ORT_TYPE: Record<DType, ort.Tensor.Type> = { float32: "float32", float64: "float64", int64: "int64", uint16: "uint16", bool: "bool" };
 
-/** Concrete dims of `type` for `length` elements: one symbolic dim is solved for. */
-export function concreteDims(name: string, shape: Dim[], length: number): number[] {
-  const known = shape.reduce<number>((p, d) => (typeof d === "number" ? p * d : p), 1);
-  const syms = shape.filter((d) => typeof d !== "number");
-  if (syms.length > 1) throw new Error(`input '${name}': more than one symbolic dim in [${shape}]`);
-  if (syms.length === 0 && known !== length) throw new Error(`input '${name}': ${length} values for shape [${shape}]`);
-  if (syms.length === 1 && length % known) throw new Error(`input '${name}': ${length} values do not fit [${shape}]`);
-  return shape.map((d) => (typeof d === "number" ? d : length / known));
+/** Values of symbolic dims, e.g. `{ steps: 32, batch: 128 }`. */
+export type DimValues = Record<string, number>;
+
+/** Concrete dims of `type` for `length` elements: symbolic dims from `dims`, one more is solved for. */
+export function concreteDims(name: string, shape: Dim[], length: number, dims: DimValues = {}): number[] {
+  const fixed = shape.map((d) => (typeof d === "number" ? d : dims[d]));
+  const known = fixed.reduce<number>((p, d) => (d === undefined ? p : p * d), 1);
+  const open = fixed.filter((d) => d === undefined).length;
+  if (open > 1) throw new Error(`input '${name}': more than one symbolic dim without a value in [${shape}]`);
+  if (open === 0 && known !== length) throw new Error(`input '${name}': ${length} values for shape [${shape}] = [${fixed}]`);
+  if (open === 1 && length % known) throw new Error(`input '${name}': ${length} values do not fit [${shape}]`);
+  return fixed.map((d) => d ?? length / known);
 }
 
-/** An onnxruntime tensor over `data` (no copy) with dims from the graph type. */
-export function toOrt(name: string, type: TensorType, data: TensorData): ort.Tensor {
-  return new ort.Tensor(ORT_TYPE[type.dtype], data as never, concreteDims(name, type.shape, data.length));
+/** An onnxruntime tensor over `data` (no copy) with dims from the graph type (symbolic ones from `dims` or solved). */
+export function toOrt(name: string, type: TensorType, data: TensorData, dims?: DimValues): ort.Tensor {
+  return new ort.Tensor(ORT_TYPE[type.dtype], data as never, concreteDims(name, type.shape, data.length, dims));
 }
 
 /** Data of an onnxruntime tensor as a typed array. */
@@ -60,12 +64,12 @@ export function fromOrt(t: ort.Tensor): TensorData {
 }
 
 /** Runs `session` with typed-array feeds for the inputs of `g`; returns each requested output's data. */
-export async function runGraph(session: ort.InferenceSession, g: Graph, feeds: Record<string, TensorData>, fetch?: string[]): Promise<Record<string, TensorData>> {
+export async function runGraph(session: ort.InferenceSession, g: Graph, feeds: Record<string, TensorData>, fetch?: string[], dims?: DimValues): Promise<Record<string, TensorData>> {
   const ortFeeds: Record<string, ort.Tensor> = {};
   for (const name of g.inputs) {
     const data = feeds[name];
     if (!data) throw new Error(`runGraph: no feed for input '${name}'`);
-    ortFeeds[name] = toOrt(name, g.typeOf(name), data);
+    ortFeeds[name] = toOrt(name, g.typeOf(name), data, dims);
   }
   const out = fetch ? await session.run(ortFeeds, fetch) : await session.run(ortFeeds);
   const res: Record<string, TensorData> = {};
@@ -90,15 +94,8 @@ export class TrainStep {
   readonly sections: AdamSection[];
   /** Each state output → the state input it replaces. */
   private readonly next = new Map<string, string>();
-  /** Second buffer of each state tensor when outputs are pre-allocated (double buffering). */
-  private readonly spare = new Map<string, TensorData>();
 
-  /**
-   * `preallocate`: onnxruntime writes the new state into a second set of buffers that are swapped
-   * with the current ones after each run (arrays returned by `param()` are then overwritten two
-   * steps later; copy them to keep them).
-   */
-  constructor(readonly session: ort.InferenceSession, readonly graph: Graph, adam: AdamSection | AdamSection[], init: TrainInit, readonly preallocate = false) {
+  constructor(readonly session: ort.InferenceSession, readonly graph: Graph, adam: AdamSection | AdamSection[], init: TrainInit) {
     this.sections = Array.isArray(adam) ? adam : [adam];
     const float = (n: number, like: string) => (graph.typeOf(like).dtype === "float64" ? new Float64Array(n) : new Float32Array(n));
     for (const sec of this.sections) {
@@ -111,7 +108,6 @@ export class TrainStep {
       if (sec.stateInputs.includes(sec.lr)) this.state.set(sec.lr, float(1, sec.lr).fill(init.lr ?? 1e-3));
       for (const [out, into] of sec.next) this.next.set(out, into);
     }
-    if (preallocate) for (const into of this.next.values()) this.spare.set(into, this.state.get(into)!.slice());
   }
 
   /** Number of updates done so far (by the first section). */
@@ -133,40 +129,20 @@ export class TrainStep {
     return v as Float32Array | Float64Array;
   }
 
-  /** One forward + backward + Adam update; returns the graph's non-state outputs (loss terms). */
-  async run(batch: Record<string, TensorData>): Promise<Record<string, TensorData>> {
+  /**
+   * One forward + backward + Adam update (k of them for a `loopSteps` graph: per-step inputs stacked,
+   * `dims` giving e.g. `{ steps: k, batch: rows }`); returns the graph's non-state outputs (loss terms).
+   * The new state replaces the old (the arrays `param()` returned before keep the old values).
+   */
+  async run(batch: Record<string, TensorData>, dims?: DimValues): Promise<Record<string, TensorData>> {
     const feeds: Record<string, TensorData> = { ...batch };
     for (const [k, v] of this.state) feeds[k] = v;
     const rest: Record<string, TensorData> = {};
-    if (!this.preallocate) {
-      const out = await runGraph(this.session, this.graph, feeds);
-      for (const [k, v] of Object.entries(out)) {
-        const into = this.next.get(k);
-        if (into) this.state.set(into, v);
-        else rest[k] = v;
-      }
-      return rest;
-    }
-    const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const name of this.graph.inputs) {
-      if (!feeds[name]) throw new Error(`TrainStep: no feed for input '${name}'`);
-      ortFeeds[name] = toOrt(name, this.graph.typeOf(name), feeds[name]);
-    }
-    const fetches: Record<string, ort.Tensor | null> = {};
-    for (const k of this.graph.outputs) {
+    const out = await runGraph(this.session, this.graph, feeds, undefined, dims);
+    for (const [k, v] of Object.entries(out)) {
       const into = this.next.get(k);
-      fetches[k] = into ? toOrt(k, this.graph.typeOf(into), this.spare.get(into)!) : null;
-    }
-    const out = await this.session.run(ortFeeds, fetches);
-    for (const k of this.graph.outputs) {
-      const into = this.next.get(k);
-      if (!into) {
-        rest[k] = fromOrt(out[k]);
-        continue;
-      }
-      const cur = this.state.get(into)!;
-      this.state.set(into, this.spare.get(into)!);
-      this.spare.set(into, cur);
+      if (into) this.state.set(into, v);
+      else rest[k] = v;
     }
     return rest;
   }

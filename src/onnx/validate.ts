@@ -1,18 +1,23 @@
 // Checks a finished Graph before it is serialised: names unique, every input produced or declared
-// (in topological order), every tensor typed, every graph output produced, every op known.
+// (in topological order), every tensor typed, every graph output produced, every op known. A Loop's
+// body is checked too, with the tensors its enclosing graph defined before the Loop as outer scope.
 
 import { Graph } from "./ir.js";
 import { OPS } from "./ops.js";
 
-/** Lists every problem of `g` (empty when valid). */
-export function problems(g: Graph): string[] {
+/**
+ * Lists every problem of `g` (empty when valid). `outer`: the tensors visible from enclosing graphs
+ * (for a subgraph); a name defined here must not repeat one of them (single static assignment).
+ */
+export function problems(g: Graph, outer: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   const defined = new Set<string>();
   const define = (name: string, what: string) => {
     if (!name) out.push(`${what} has an empty name`);
-    else if (defined.has(name)) out.push(`duplicate tensor name '${name}' (${what})`);
+    else if (defined.has(name) || outer.has(name)) out.push(`duplicate tensor name '${name}' (${what})`);
     defined.add(name);
   };
+  const visible = (name: string) => defined.has(name) || outer.has(name);
   for (const i of g.inputs) define(i, "graph input");
   for (const i of g.initializers.keys()) define(i, "initializer");
   const nodeNames = new Set<string>();
@@ -21,7 +26,10 @@ export function problems(g: Graph): string[] {
     if (nodeNames.has(n.name)) out.push(`duplicate node name '${n.name}'`);
     nodeNames.add(n.name);
     if (!OPS[n.opType]) out.push(`${where}: op '${n.opType}' is not a known opset-17 op`);
-    for (const i of n.inputs) if (i && !defined.has(i)) out.push(`${where}: input '${i}' is not declared or produced before it`);
+    for (const i of n.inputs) if (i && !visible(i)) out.push(`${where}: input '${i}' is not declared or produced before it`);
+    for (const [k, v] of Object.entries(n.attrs)) {
+      if (v instanceof Graph) out.push(...problems(v, new Set([...outer, ...defined])).map((p) => `${where}, attribute '${k}': ${p}`));
+    }
     for (const o of n.outputs) define(o, `output of ${where}`);
   }
   for (const name of defined) {

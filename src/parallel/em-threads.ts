@@ -12,7 +12,6 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { setFlagsFromString } from "node:v8";
 import type { MessagePort, Worker } from "node:worker_threads";
 import { Core, type CoreExports } from "../core/wasm.js";
 import { MAX_CHUNKS, runChunk, type ChunkRunner, type EstepJob } from "../mixture/chunked.js";
@@ -23,9 +22,6 @@ import {
 /** Path of the threads build: build/core-mt.wasm (this file compiles to build/src/parallel/em-threads.js). */
 export const CORE_MT_WASM_PATH = fileURLToPath(new URL("../../core-mt.wasm", import.meta.url));
 const WORKER_URL = new URL("./em-worker.js", import.meta.url);
-
-// As in src/core/node.ts: one long kernel call would otherwise run in Liftoff code.
-setFlagsFromString("--no-liftoff");
 
 const PAGE = 65536;
 /** Pages of the shared memory: must match asconfig's threads target (initialMemory, maximumMemory). */

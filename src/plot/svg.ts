@@ -36,7 +36,13 @@ export interface HeatmapOptions {
 
 /** A colour-blind-safe palette (Okabe–Ito), used in order when a series names none. */
 export const PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"];
-const MARKERS = ["circle", "square", "triangle", "diamond"] as const;
+/**
+ * Marker shapes in the order series take them: series i draws MARKERS[i], so no two series of a
+ * chart share a marker, whatever their colours (the palette repeats after 8; a caller may give
+ * two series the same colour). Filled shapes first, then hollow ones (white inside).
+ */
+export const MARKERS = ["circle", "square", "triangle", "diamond", "triangle-down", "plus", "cross", "circle-open", "square-open", "triangle-open", "diamond-open", "triangle-down-open"] as const;
+export type MarkerKind = (typeof MARKERS)[number];
 const FONT = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
 /** Approximate advance of one character at font-size 12, for layout (no font metrics available). */
 const CHAR_W = 7;
@@ -84,17 +90,29 @@ export function formatTick(v: number, step: number): string {
   return v.toFixed(decimals);
 }
 
-function marker(kind: (typeof MARKERS)[number], x: number, y: number, color: string): string {
+/** A marker of `kind` centred on (x, y): filled in `color`, or (the "-open" kinds) a white shape outlined in it. */
+export function marker(kind: MarkerKind, x: number, y: number, color: string): string {
   const s = 3.5;
-  switch (kind) {
+  const open = kind.endsWith("-open");
+  const paint = open ? `fill="#ffffff" stroke="${color}" stroke-width="1.5"` : `fill="${color}"`;
+  const poly = (pts: [number, number][]) => `<path d="${pts.map(([dx, dy], i) => `${i ? "L" : "M"}${r4(x + dx)} ${r4(y + dy)}`).join("")}Z" ${paint}/>`;
+  switch (kind.replace(/-open$/, "")) {
     case "circle":
-      return `<circle cx="${r4(x)}" cy="${r4(y)}" r="${s}" fill="${color}"/>`;
+      return `<circle cx="${r4(x)}" cy="${r4(y)}" r="${s}" ${paint}/>`;
     case "square":
-      return `<rect x="${r4(x - s)}" y="${r4(y - s)}" width="${2 * s}" height="${2 * s}" fill="${color}"/>`;
+      return `<rect x="${r4(x - s)}" y="${r4(y - s)}" width="${2 * s}" height="${2 * s}" ${paint}/>`;
     case "triangle":
-      return `<path d="M${r4(x)} ${r4(y - s - 0.5)}L${r4(x + s)} ${r4(y + s)}L${r4(x - s)} ${r4(y + s)}Z" fill="${color}"/>`;
+      return poly([[0, -s - 0.5], [s, s], [-s, s]]);
+    case "triangle-down":
+      return poly([[0, s + 0.5], [s, -s], [-s, -s]]);
     case "diamond":
-      return `<path d="M${r4(x)} ${r4(y - s - 0.5)}L${r4(x + s + 0.5)} ${r4(y)}L${r4(x)} ${r4(y + s + 0.5)}L${r4(x - s - 0.5)} ${r4(y)}Z" fill="${color}"/>`;
+      return poly([[0, -s - 0.5], [s + 0.5, 0], [0, s + 0.5], [-s - 0.5, 0]]);
+    case "plus":
+      return `<path d="M${r4(x - s - 0.5)} ${r4(y)}H${r4(x + s + 0.5)}M${r4(x)} ${r4(y - s - 0.5)}V${r4(y + s + 0.5)}" stroke="${color}" stroke-width="2"/>`;
+    case "cross":
+      return `<path d="M${r4(x - s)} ${r4(y - s)}L${r4(x + s)} ${r4(y + s)}M${r4(x - s)} ${r4(y + s)}L${r4(x + s)} ${r4(y - s)}" stroke="${color}" stroke-width="2"/>`;
+    default:
+      throw new Error(`unknown marker ${kind}`);
   }
 }
 
@@ -110,6 +128,7 @@ export function lineChart(opts: LineChartOptions): string {
   const { title, xLabel, yLabel, series } = opts;
   const width = opts.width ?? 640;
   const height = opts.height ?? 400;
+  if (series.length > MARKERS.length) throw new Error(`lineChart: ${series.length} series, at most ${MARKERS.length} (one marker shape each)`);
   const pts = series.flatMap((s) => s.points).filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
   const xs = pts.map((p) => p[0]);
   const ys = pts.map((p) => p[1]);
@@ -159,24 +178,29 @@ export function lineChart(opts: LineChartOptions): string {
   if (opts.vline && Number.isFinite(opts.vline.x)) {
     const x = sx(opts.vline.x);
     out += `<line x1="${r4(x)}" y1="${top}" x2="${r4(x)}" y2="${top + ph}" stroke="#777777" stroke-dasharray="4 3"/>`;
-    out += `<text x="${r4(x + 4)}" y="${top + 14}" fill="#555555">${escapeXml(opts.vline.label)}</text>\n`;
+    // right of the line when the label fits inside the frame, else left of it: never into the legend
+    const fitsRight = x + 4 + opts.vline.label.length * CHAR_W <= left + pw - 4;
+    const at = fitsRight ? `x="${r4(x + 4)}"` : `x="${r4(x - 4)}" text-anchor="end"`;
+    out += `<text ${at} y="${top + 14}" fill="#555555" data-role="vline-label">${escapeXml(opts.vline.label)}</text>\n`;
   }
-  // Series.
+  // Series: each in its own group (its colour and marker shape named for tools and tests).
+  const lx = left + pw + 16;
+  let legend = "";
   series.forEach((s, i) => {
     const color = escapeXml(s.color ?? PALETTE[i % PALETTE.length]);
-    const kind = MARKERS[i % MARKERS.length];
+    const kind = MARKERS[i];
     const good = s.points.filter(([x, y]) => Number.isFinite(x) && Number.isFinite(y));
+    out += `<g data-series="${i}" data-marker="${kind}" data-color="${color}">`;
     if (good.length > 1) {
       const d = good.map(([x, y], j) => `${j ? "L" : "M"}${r4(sx(x))} ${r4(sy(y))}`).join("");
-      out += `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>\n`;
+      out += `<path d="${d}" fill="none" stroke="${color}" stroke-width="2"/>`;
     }
-    out += good.map(([x, y]) => marker(kind, sx(x), sy(y), color)).join("") + "\n";
-    // Legend entry.
+    out += good.map(([x, y]) => marker(kind, sx(x), sy(y), color)).join("") + "</g>\n";
     const ly = top + 10 + i * 20;
-    const lx = left + pw + 16;
-    out += `<line x1="${lx}" y1="${ly}" x2="${lx + 22}" y2="${ly}" stroke="${color}" stroke-width="2"/>${marker(kind, lx + 11, ly, color)}`;
-    out += `<text x="${lx + 28}" y="${ly + 4}">${escapeXml(s.name)}</text>\n`;
+    legend += `<line x1="${lx}" y1="${ly}" x2="${lx + 22}" y2="${ly}" stroke="${color}" stroke-width="2"/>${marker(kind, lx + 11, ly, color)}`;
+    legend += `<text x="${lx + 28}" y="${ly + 4}">${escapeXml(s.name)}</text>\n`;
   });
+  out += `<g data-role="legend">\n${legend}</g>\n`;
   out += `</g>\n</svg>\n`;
   return out;
 }

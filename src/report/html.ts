@@ -1,8 +1,9 @@
 // report.html: one self-contained page (CSS inline, SVG figures inline, PNG grids as data: URIs,
-// no scripts, no external requests). Every text that reaches the page goes through escapeHtml;
-// the only markup not built here is marked's output for Markdown (raw HTML in it is escaped,
-// see md-to-html.ts) and SVG drawings that passed safeSvg.
+// mathematics as MathML, no scripts, no external requests). Every text that reaches the page goes
+// through escapeHtml; the only markup not built here is marked's output for Markdown (raw HTML in
+// it is escaped, see md-to-html.ts), KaTeX's MathML (math.ts) and SVG drawings that passed safeSvg.
 import type { Block, Figure, ReportContent, Section } from "./blocks.js";
+import { inlinePieces, texToMathml } from "./math.js";
 import { escapeHtml, markdownToHtml } from "./md-to-html.js";
 
 const CSS = `
@@ -42,6 +43,8 @@ figcaption { font-size: 0.85rem; color: var(--muted); max-width: 40rem; margin-t
 pre { background: var(--bg-code); padding: 0.75rem 1rem; border-radius: 4px; overflow-x: auto; font-size: 0.85rem; line-height: 1.4; white-space: pre-wrap; word-break: break-word; }
 code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace; font-size: 0.9em; }
 .doc { border-left: 3px solid var(--line); padding-left: 1rem; margin: 0.5rem 0 1rem; }
+math { font-size: 1.08em; }
+math[display="block"] { margin: 0.7rem 0; overflow-x: auto; overflow-y: hidden; }
 @media print {
   html { font-size: 11pt; }
   body { max-width: none; padding: 0; }
@@ -54,11 +57,10 @@ code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu San
 }
 `;
 
-/** Paragraph text: `code spans` become <code>, everything else is escaped text. */
+/** Paragraph text: `code spans` become <code>, \(TeX\) spans MathML, everything else is escaped text. */
 export function inlineHtml(text: string): string {
-  return text
-    .split(/(`[^`]+`)/)
-    .map((part) => (/^`[^`]+`$/.test(part) ? `<code>${escapeHtml(part.slice(1, -1))}</code>` : escapeHtml(part)))
+  return inlinePieces(text)
+    .map((p) => (p.kind === "code" ? `<code>${escapeHtml(p.text)}</code>` : p.kind === "math" ? texToMathml(p.text) : escapeHtml(p.text)))
     .join("");
 }
 

@@ -1,19 +1,20 @@
 // report.md: the same content as report.html for Markdown readers. Figures are linked as the
 // files next to it (paths relative to --out, where report.md lives); text from input is escaped
-// so it cannot turn into markup (inline HTML, links, emphasis, table cells).
+// so it cannot turn into markup (inline HTML, links, emphasis, table cells, mathematics); the
+// report's TeX goes between dollars, as the docs it quotes write it (math.ts).
 import type { Block, Figure, ReportContent, Section } from "./blocks.js";
+import { inlinePieces } from "./math.js";
 import { shiftMarkdownHeadings } from "./md-to-html.js";
 
 /** Escape text so Markdown shows it literally (also inside a table cell). */
 export function escapeMarkdown(s: string): string {
-  return s.replace(/[\\`*_[\]<>|#&]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : `\\${c}`)).replace(/\n/g, " ");
+  return s.replace(/[\\`*_[\]<>|#&$]/g, (c) => (c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : `\\${c}`)).replace(/\n/g, " ");
 }
 
-/** Paragraph text: `code spans` are kept (their content shown literally), the rest escaped. */
+/** Paragraph text: `code spans` are kept (their content shown literally), \(TeX\) spans become $TeX$, the rest escaped. */
 function inlineMd(text: string): string {
-  return text
-    .split(/(`[^`]+`)/)
-    .map((part) => (/^`[^`]+`$/.test(part) ? (part.includes("|") ? escapeMarkdown(part.slice(1, -1)) : part) : escapeMarkdown(part)))
+  return inlinePieces(text)
+    .map((p) => (p.kind === "code" ? (p.text.includes("|") ? escapeMarkdown(p.text) : `\`${p.text}\``) : p.kind === "math" ? `$${p.text}$` : escapeMarkdown(p.text)))
     .join("");
 }
 

@@ -1,7 +1,10 @@
 // Markdown (docs/*.md, the experiments' own .md tables) → an HTML fragment for the report, via
-// `marked`. The page must stay inert and offline, so raw HTML in the Markdown is shown as text,
-// links keep only harmless targets and images become their alt text (no external requests).
+// `marked`, with `$…$` and `$$` blocks typeset as MathML (marked-katex-extension, math.ts). The
+// page must stay inert and offline, so raw HTML in the Markdown is shown as text, links keep only
+// harmless targets and images become their alt text (no external requests).
 import { Marked, type Tokens } from "marked";
+import markedKatex from "marked-katex-extension";
+import { KATEX_OPTIONS } from "./math.js";
 
 /** Escape text for HTML element content and double- or single-quoted attribute values. */
 export function escapeHtml(s: string): string {
@@ -12,7 +15,8 @@ export function escapeHtml(s: string): string {
 const SAFE_HREF = /^(#|https?:|mailto:|[\w.\-/]+(#[\w-]*)?$)/i;
 
 function parser(headingShift: number): Marked {
-  return new Marked({
+  // nonStandard: a formula may touch punctuation, "($x$)" (the docs hold no dollar outside math and code)
+  return new Marked(markedKatex({ ...KATEX_OPTIONS, nonStandard: true }), {
     gfm: true,
     renderer: {
       html(token: Tokens.HTML | Tokens.Tag): string {

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
-import { progress } from "../util/progress.js";
+import { progressOutput, type ProgressSink } from "../util/progress.js";
 import { canonicalJson } from "./canonical.js";
 import { reportContent, type StageState } from "./content.js";
 import { environment } from "./environment.js";
@@ -59,7 +59,8 @@ function readStageRecord<C, R>(out: string, stage: Stage<C, R>, config: C): Stag
 }
 
 /** Runs one selected stage (or finds it up to date) and writes its stage.json. */
-async function runStage<C, R>(stage: Stage<C, R>, o: ReportOptions, log: (line: string) => void): Promise<StageOutcome> {
+async function runStage<C, R>(stage: Stage<C, R>, o: ReportOptions, progress: ProgressSink): Promise<StageOutcome> {
+  const log = (line: string) => progress.log(line);
   const config = stage.config(o.mode, o.seed);
   const dir = join(o.out, stage.dirName);
   const cached = o.force ? undefined : readStageRecord(o.out, stage, config);
@@ -75,7 +76,7 @@ async function runStage<C, R>(stage: Stage<C, R>, o: ReportOptions, log: (line: 
     threads: o.threads,
     force: o.force,
     log: (line) => log(`  ${stage.id}: ${line}`),
-    bar: (label, total) => progress(`  ${stage.id} ${label}`, total),
+    bar: (label, total) => progress.bar(`  ${stage.id} ${label}`, total),
   });
   const seconds = (performance.now() - start) / 1000;
   const record: StageRecord<C, R> = { stage: stage.id, title: stage.title, dir: stage.dirName, config, runtime: { threads: o.threads }, result, seconds, finishedAt: new Date().toISOString(), finished: true };
@@ -107,8 +108,9 @@ function stageState<C, R>(stage: Stage<C, R>, o: ReportOptions): StageState {
   };
 }
 
-/** Run the selected stages (cached ones skipped) and write report.html and report.md into o.out. */
-export async function runReport(o: ReportOptions, log: (line: string) => void = (l) => process.stderr.write(l + "\n")): Promise<ReportResult> {
+/** Run the selected stages (cached ones skipped) and write report.html and report.md into o.out; progress goes to `progress` (stderr). */
+export async function runReport(o: ReportOptions, progress: ProgressSink = progressOutput()): Promise<ReportResult> {
+  const log = (line: string) => progress.log(line);
   const t0 = performance.now();
   const selected = STAGES.filter((s) => o.only.includes(s.id));
   // a stage that reads another's outputs needs it finished (now or earlier) under the current config
@@ -123,7 +125,7 @@ export async function runReport(o: ReportOptions, log: (line: string) => void = 
   const outcomes: StageOutcome[] = [];
   for (const [i, def] of selected.entries()) {
     log(`[${i + 1}/${selected.length}] ${def.id} ${def.title} …`);
-    outcomes.push(await def.open((stage) => runStage(stage, o, log)));
+    outcomes.push(await def.open((stage) => runStage(stage, o, progress)));
   }
 
   const stages = STAGES.map((def) => def.open((stage) => stageState(stage, o)));

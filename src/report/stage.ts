@@ -22,9 +22,9 @@ export interface StageContext {
   threads: number;
   /** --force: start afresh even where a checkpoint could be continued. */
   force: boolean;
-  /** One line of progress on stderr (prefixed with the stage id by the caller). */
+  /** One line of progress on stderr, on a terminal too (prefixed with the stage id by the caller; silent with --quiet). */
   log(line: string): void;
-  /** A progress bar on stderr (silent when stderr is not a terminal). */
+  /** A progress bar on stderr (drawn only on a terminal, and not with --quiet). */
   bar(label: string, total: number): Progress;
 }
 

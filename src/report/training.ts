@@ -8,7 +8,7 @@ import { writeJsonAtomic } from "../util/atomic.js";
 import { UserError } from "../util/errors.js";
 import { canonicalJson } from "./canonical.js";
 import type { RunOptions, Tick, UnitDone } from "../experiments/contract.js";
-import { withBars } from "../util/progress.js";
+import { withProgress } from "../util/progress.js";
 import { fx } from "./blocks.js";
 import type { StageContext } from "./stage.js";
 
@@ -28,7 +28,7 @@ function canResume(dir: string, checkpoint: string, config: unknown): boolean {
 /**
  * Runs a training experiment for a stage: `train` with the run options (into the stage directory,
  * continuing its checkpoint when it matches), progress bars over each epoch's batches and a log
- * line per epoch (`epoch 3/50: ` and `line(record)`).
+ * line per epoch (`epoch 3/50: ` and `line(record)`, the experiment's own epoch line).
  */
 export function trainStage<R, T>(
   ctx: StageContext,
@@ -38,15 +38,8 @@ export function trainStage<R, T>(
   line: (record: R) => string,
 ): Promise<T> {
   return trainWithResume(ctx, checkpoint, config, (resume) =>
-    withBars(ctx.bar, (show) =>
-      train({
-        out: ctx.dir,
-        resume,
-        onProgress: (e) => {
-          show(e);
-          if (e.kind === "unit") ctx.log(`epoch ${e.done}/${e.total}: ${line(e.record)}`);
-        },
-      }),
+    withProgress({ bar: ctx.bar, line: ctx.log, log: ctx.log }, (e: UnitDone<R>) => `epoch ${e.done}/${e.total}: ${line(e.record)}`, (show) =>
+      train({ out: ctx.dir, resume, onProgress: show }),
     ),
   );
 }

@@ -61,6 +61,44 @@ export function* batches(data: Matrix, order: Int32Array, opts: BatchOptions): G
   }
 }
 
+/** A run of consecutive batches of equal size, stacked for a loop graph (src/onnx/loop.ts). */
+export interface BatchChunk {
+  /** 0-based position of the chunk's first batch within the epoch. */
+  index: number;
+  /** Number of batches (= loop iterations) in the chunk. */
+  steps: number;
+  /** Rows of each of its batches. */
+  rows: number;
+  /** steps×rows×cols row-major: batch i is rows i·rows … (i+1)·rows − 1 (a view of a reused buffer). */
+  x: Float32Array;
+  /** Row indices into the data, in stacking order. */
+  ids: Int32Array;
+}
+
+/**
+ * The batches of `batches(data, order, …)` grouped into chunks of up to `steps` batches each, so
+ * that a loop graph runs a chunk per session.run. Every chunk's batches have the same number of
+ * rows: a short last batch is a chunk of its own. `x` is overwritten by the next chunk.
+ */
+export function* batchChunks(data: Matrix, order: Int32Array, opts: BatchOptions & { steps: number }): Generator<BatchChunk> {
+  const { batchSize, steps, dropLast = false } = opts;
+  if (!(Number.isInteger(steps) && steps >= 1)) throw new RangeError(`batchChunks: steps per chunk must be an integer ≥ 1, got ${steps}`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batchChunks: batch size must be an integer ≥ 1, got ${batchSize}`);
+  if (order.length > data.rows) throw new RangeError(`batchChunks: order has ${order.length} rows, data ${data.rows}`);
+  const buf = new Float32Array(steps * batchSize * data.cols);
+  const full = Math.floor(order.length / batchSize);
+  for (let k = 0; k < full; k += steps) {
+    const n = Math.min(steps, full - k);
+    const ids = order.subarray(k * batchSize, (k + n) * batchSize);
+    yield { index: k, steps: n, rows: batchSize, x: gatherRows(data, ids, buf.subarray(0, ids.length * data.cols)), ids };
+  }
+  const rest = order.length - full * batchSize;
+  if (rest > 0 && !dropLast) {
+    const ids = order.subarray(full * batchSize);
+    yield { index: full, steps: 1, rows: rest, x: gatherRows(data, ids, buf.subarray(0, rest * data.cols)), ids };
+  }
+}
+
 /** Identity order 0..n−1 (evaluation passes go through the data in file order). */
 export function inOrder(n: number): Int32Array {
   const o = new Int32Array(n);

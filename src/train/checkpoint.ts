@@ -5,7 +5,8 @@
 // Layout (little-endian):
 //   bytes 0..7   magic "EMLABCKP"
 //   bytes 8..11  uint32 byte length H of the JSON header
-//   H bytes      UTF-8 JSON header {kind, version, config, epoch, history, rng, extra, tensors, blobBytes, crc32}
+//   H bytes      UTF-8 JSON header {kind, version, config, epoch, history, rng, extra, tensors, blobBytes, crc32},
+//                padded with spaces (room for a 10-digit CRC, so the tensors are copied in before it is known)
 //   zero padding to a multiple of 8
 //   blob         the tensors' raw bytes, each at header.tensors[i].offset (a multiple of 8) from the blob start
 // The CRC-32 of the blob catches a truncated or damaged file; every inconsistency on load is a
@@ -104,11 +105,8 @@ export function encodeCheckpoint(ck: Checkpoint<unknown>): Uint8Array {
     index.push({ name, dtype: dtypeOf(t.data), shape: [...t.shape], offset: blobBytes, length: t.data.length });
     blobBytes = align8(blobBytes + t.data.byteLength);
   }
-  const blob = new Uint8Array(blobBytes);
-  for (const e of index) {
-    const t = ck.tensors[e.name].data;
-    blob.set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), e.offset);
-  }
+  // the tensors are copied once, straight into the file's bytes; the CRC runs over that blob
+  // (the header that holds it is encoded afterwards, with the CRC field padded to a fixed width)
   const header: Header = {
     kind: ck.kind,
     version: CHECKPOINT_VERSION,
@@ -119,15 +117,20 @@ export function encodeCheckpoint(ck: Checkpoint<unknown>): Uint8Array {
     extra: ck.extra,
     tensors: index,
     blobBytes,
-    crc32: crc32(blob),
+    crc32: 0,
   };
-  const json = new TextEncoder().encode(JSON.stringify(header));
-  const start = align8(12 + json.length);
+  const json = (crc: number) => new TextEncoder().encode(JSON.stringify({ ...header, crc32: crc }));
+  // room for the longest CRC (10 digits); a shorter one is padded with spaces, which JSON ignores
+  const room = json(0xffffffff).length;
+  const start = align8(12 + room);
   const out = new Uint8Array(start + blobBytes);
+  for (const e of index) {
+    const t = ck.tensors[e.name].data;
+    out.set(new Uint8Array(t.buffer, t.byteOffset, t.byteLength), start + e.offset);
+  }
   out.set(new TextEncoder().encode(MAGIC), 0);
-  new DataView(out.buffer).setUint32(8, json.length, true);
-  out.set(json, 12);
-  out.set(blob, start);
+  new DataView(out.buffer).setUint32(8, room, true);
+  out.fill(0x20, 12, 12 + room).set(json(crc32(out.subarray(start))), 12);
   return out;
 }
 

@@ -1,7 +1,18 @@
-// Inverted-dropout masks for graphs that take them as inputs (the GAN's discriminator). A GAN epoch
-// needs ~320 M mask values, so they come from their own small, fast generator (xoshiro128**, two
-// 16-bit draws per 32-bit output) instead of `Rng`, whose per-call cost would be most of a step.
-// The state is four 32-bit words, saved in checkpoints like the other streams.
+// Random bits for dropout masks in graphs that take them as inputs (the GAN's discriminator): one
+// uniform 16-bit draw per unit (an ONNX uint16 tensor); the graph drops the units whose draw is
+// below dropCut(p) and applies the 1/(1 − p) scale. A GAN epoch needs ~320 M of them, so they come
+// from their own small, fast generator (xoshiro128**, two draws per 32-bit output, stored whole)
+// instead of `Rng`, whose per-call cost would be most of a step. The state is four 32-bit words,
+// saved in checkpoints like the other streams.
+
+/**
+ * The 16-bit threshold of drop probability p in [0, 1): a unit is dropped when its draw is below
+ * it, i.e. with probability p′ = round(p·65536)/65536 (p′ = 0.29999 for p = 0.3; at most 65535/65536).
+ */
+export function dropCut(p: number): number {
+  if (!(p >= 0 && p < 1)) throw new Error(`dropout probability ${p} is not in [0, 1)`);
+  return Math.min(Math.round(p * 65536), 65535);
+}
 
 /** Serialisable state of a `MaskRng` (the generator's four 32-bit words). */
 export interface MaskRngState {
@@ -31,22 +42,17 @@ export class MaskRng {
   }
 
   /**
-   * Fills `out` with an inverted-dropout mask for drop probability `p` in [0, 1): each value is
-   * 1/(1 − p) with probability 1 − p′ and 0 otherwise, where p′ = round(p·65536)/65536 (16-bit
-   * resolution; p′ = 0.29999 for p = 0.3). Consumes ⌈length/2⌉ outputs of the generator.
+   * Fills `out` with uniform 16-bit draws, two per generator output (low half first; an odd length
+   * takes the low half of one more output): consumes ⌈length/2⌉ outputs. A unit is dropped with
+   * drop probability p when its draw is below `dropCut(p)`; the graph makes that comparison.
    */
-  fill(out: Float32Array, p: number): Float32Array {
-    if (!(p >= 0 && p < 1)) throw new Error(`dropout probability ${p} is not in [0, 1)`);
-    const cut = Math.round(p * 65536);
-    // stored as bit patterns through an integer view: no float conversion in the loop
-    const keep = new Uint32Array(Float32Array.of(1 / (1 - p)).buffer)[0] | 0;
-    const bits = new Int32Array(out.buffer, out.byteOffset, out.length);
-    // the state as int32 locals (`| 0`), so V8 keeps the loop in integer registers; the masks are
-    // written branch-free ((x − cut) >> 31 is −1 exactly when x < cut): a 30 % branch mispredicts
-    // often enough to double the time
+  fill(out: Uint16Array): Uint16Array {
+    // the state as int32 locals (`| 0`), so V8 keeps the loop in integer registers; whole outputs
+    // are stored through a 32-bit view (little-endian: the low half is the even element)
     let s0 = this.s[0] | 0, s1 = this.s[1] | 0, s2 = this.s[2] | 0, s3 = this.s[3] | 0;
     const n = out.length;
-    for (let i = 0; i < n; i += 2) {
+    const words = out.byteOffset % 4 === 0 ? new Int32Array(out.buffer, out.byteOffset, n >> 1) : null;
+    for (let i = 0; i < (n + 1) >> 1; i++) {
       // xoshiro128** (Blackman & Vigna): result = rotl(s1·5, 7)·9
       const m = Math.imul(s1, 5);
       const r = Math.imul((m << 7) | (m >>> 25), 9);
@@ -57,8 +63,11 @@ export class MaskRng {
       s0 ^= s3;
       s2 ^= t;
       s3 = (s3 << 11) | (s3 >>> 21);
-      bits[i] = keep & ~(((r & 0xffff) - cut) >> 31);
-      if (i + 1 < n) bits[i + 1] = keep & ~(((r >>> 16) - cut) >> 31);
+      if (words && i < words.length) words[i] = r;
+      else {
+        out[2 * i] = r & 0xffff;
+        if (2 * i + 1 < n) out[2 * i + 1] = r >>> 16;
+      }
     }
     this.s[0] = s0;
     this.s[1] = s1;

@@ -10,11 +10,14 @@ function staticShape(step: TrainStep, name: string): number[] {
   return shape as number[];
 }
 
-/** Copies of every state tensor of `step`, with shapes from its graph (for `saveCheckpoint`). */
+/**
+ * Every state tensor of `step` (the arrays themselves, not copies: `saveCheckpoint` encodes them at
+ * once), with shapes from its graph.
+ */
 export function stateTensors(step: TrainStep, prefix = ""): Record<string, CheckpointTensor> {
   const out: Record<string, CheckpointTensor> = {};
   for (const [name, data] of step.state) {
-    if (data instanceof Float32Array || data instanceof Float64Array) out[prefix + name] = { data: data.slice(), shape: staticShape(step, name) };
+    if (data instanceof Float32Array || data instanceof Float64Array) out[prefix + name] = { data, shape: staticShape(step, name) };
     else throw new Error(`state tensor '${name}' is not float32/float64`);
   }
   return out;

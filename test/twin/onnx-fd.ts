@@ -3,7 +3,8 @@
 // upstream gradient is not all ones), emits dL/dparam with `gradients`, and compares each entry
 // with (L(p + h·e) − L(p − h·e)) / 2h.
 
-import { Builder, DType, Dim, GradOptions, gradients, sessionFor, runGraph, TensorData } from "../../src/onnx/index.js";
+import { Builder, DType, Dim, GRAD_RULES, GradOptions, gradients, sessionFor, runGraph, TensorData } from "../../src/onnx/index.js";
+import type { GradRule } from "../../src/onnx/grad.js";
 import { Rng } from "../../src/util/rng.js";
 
 /** One input of a checked graph: declared shape (may be symbolic), concrete data, param or not. */
@@ -12,6 +13,19 @@ export interface FdInput {
   data: number[];
   /** Differentiate with respect to this input (default true). */
   param?: boolean;
+}
+
+/**
+ * Op types whose gradient rule has run inside an fdCheck, i.e. whose rule some finite-difference
+ * check has exercised (test/onnx-grad.test.ts compares it with the rule table).
+ */
+export const FD_CHECKED_OPS = new Set<string>();
+
+/** `rules` with every rule recording its op type in FD_CHECKED_OPS when it runs. */
+function recording(rules: Record<string, GradRule>): Record<string, GradRule> {
+  return Object.fromEntries(
+    Object.entries(rules).map(([op, rule]) => [op, (c: Parameters<GradRule>[0]) => (FD_CHECKED_OPS.add(op), rule(c))]),
+  );
 }
 
 /** Result of a check: the worst relative error over all parameters and where it was. */
@@ -52,7 +66,7 @@ export async function fdCheck(
   const wName = b.constant(w, concrete, dtype);
   const yFlat = yShape.some((d) => typeof d !== "number") ? b.reshape(y, [-1]) : y;
   const loss = b.reduceSum(b.mul(yFlat, wName), undefined, false, "L");
-  const grads = gradients(b, loss, params, opts.grad);
+  const grads = gradients(b, loss, params, { ...opts.grad, rules: recording(opts.grad?.rules ?? GRAD_RULES) });
   b.output(loss);
   for (const p of params) b.output(b.identity(grads.get(p)!, `d.${p}`));
   const session = await sessionFor(b.graph, { optimization: opts.optimization ?? "all" });

@@ -95,7 +95,7 @@ export const compareStage: Stage<CompareStageConfig, CompareStageResult> = {
       {
         kind: "p",
         text:
-          `${cfg.samples} samples from each trained model (z ~ N(0, I), seed ${cfg.seed}), measured against MNIST in one feature space, the first ${c.classifier.pca} principal components ` +
+          `${cfg.samples} samples from each trained model (\\(z \\sim \\mathrm{N}(0, I)\\), seed ${cfg.seed}), measured against MNIST in one feature space, the first ${c.classifier.pca} principal components ` +
           `of the training images; digits labelled by a GMM Bayes classifier (${c.classifier.covarianceType}, K = ${c.classifier.nComponents}, test error ${pct(c.classifier.testError)}).`,
       },
       { kind: "markdown", md: rec.result.table },

@@ -1,9 +1,15 @@
 // Stage 2b: the GAN on MNIST with per-epoch checkpoints (src/experiments/gan.ts); an
 // interrupted stage continues from its checkpoint (../training.ts).
-import { CHECKPOINT_FILE, GAN_DEFAULTS, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
+import { CHECKPOINT_FILE, GAN_CHARTS, GAN_DEFAULTS, GAN_EXACT_THREADS, ganEpochLine, runGan, type GanConfig, type GanEpoch } from "../../experiments/gan.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
 import { epochOf, epochs, secondsUpTo, trainingTime, trainStage } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
+
+/** The stage's onnxruntime threads: the report's --threads, at most GAN_EXACT_THREADS (the GAN's numbers change with more). */
+export const ganThreads = (threads: number) => Math.min(threads, GAN_EXACT_THREADS);
+
+/** The networks with a loss chart. */
+type GanNet = (typeof GAN_CHARTS)[number]["net"];
 
 /** 2b's cache key: the GAN config without threads, data directory and output path. */
 export type GanStageConfig = Omit<GanConfig, "threads" | "mnistDir">;
@@ -13,7 +19,7 @@ export interface GanStageResult {
   resumedFrom: number;
   parameters: { G: number; D: number };
   epochs: GanEpoch[];
-  files: { lossTrain: string; lossTest: string; samples: string[]; onnx: string[] };
+  files: { losses: { net: GanNet; file: string }[]; samples: string[]; onnx: string[] };
 }
 
 /** The sizes per mode; undefined limit = the whole MNIST split. */
@@ -47,19 +53,19 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
       ctx,
       CHECKPOINT_FILE,
       c,
-      (opts) => runGan({ ...c, threads: ctx.threads }, opts),
-      (r: GanEpoch) => `train G ${r.train.g.toFixed(3)} D ${r.train.d.toFixed(3)}, test G ${r.test.g.toFixed(3)} D ${r.test.d.toFixed(3)} (${r.seconds.toFixed(1)} s)`,
+      (opts) => runGan({ ...c, threads: ganThreads(ctx.threads) }, opts),
+      ganEpochLine,
     );
     return {
       resumedFrom: run.config.resumedFrom,
       parameters: run.parameters,
       epochs: run.epochs,
-      files: { lossTrain: "loss-train.svg", lossTest: "loss-test.svg", samples: run.files.samples.map(baseName), onnx: run.files.onnx.map(baseName) },
+      files: { losses: GAN_CHARTS.map(({ net, file }) => ({ net, file })), samples: run.files.samples.map(baseName), onnx: run.files.onnx.map(baseName) },
     };
   },
 
   commands: (c, dir, threads) => [
-    `${EMLAB} gan --epochs ${c.epochs} --batch-size ${c.batchSize} --lr ${c.lr} --beta1 ${c.beta1} --beta2 ${c.beta2} --dropout ${c.dropout} --seed ${c.seed}${limitFlags(c.limit, c.testLimit)} --threads ${threads} --out ${shellQuote(dir)}`,
+    `${EMLAB} gan --epochs ${c.epochs} --batch-size ${c.batchSize} --lr ${c.lr} --beta1 ${c.beta1} --beta2 ${c.beta2} --dropout ${c.dropout} --seed ${c.seed}${limitFlags(c.limit, c.testLimit)} --threads ${ganThreads(threads)} --out ${shellQuote(dir)}`,
   ],
 
   present(rec, { figs }) {
@@ -72,17 +78,16 @@ export const ganStage: Stage<GanStageConfig, GanStageResult> = {
         kind: "p",
         text:
           `Generator ${r.parameters.G.toLocaleString("en")} and discriminator ${r.parameters.D.toLocaleString("en")} parameters; per batch of ${c.batchSize} one discriminator step, then one generator step ` +
-          `on the same noise with the non-saturating loss −log D(G(z)); ${dropout}Adam (lr ${c.lr}, β₁ ${c.beta1}, β₂ ${c.beta2}); ${c.epochs} epochs. ` +
+          `on the same noise with the non-saturating loss \\(-\\log D(G(z))\\); ${dropout}Adam (lr ${c.lr}, \\(\\beta_1 = ${c.beta1}\\), \\(\\beta_2 = ${c.beta2}\\)); ${c.epochs} epochs. ` +
           trainingTime(r.epochs),
       },
     ];
     if (r.resumedFrom > 0) blocks.push({ kind: "p", role: "note", text: `This run continued a checkpoint after epoch ${r.resumedFrom}.` });
-    blocks.push(
-      figures(
-        figs.svg(`${dir}/${r.files.lossTrain}`, "Training losses of both networks, means over each epoch's batches."),
-        figs.svg(`${dir}/${r.files.lossTest}`, "Test losses: D on test images against as many generated ones, G on fixed noise, no updates."),
-      ),
-    );
+    const caption: Record<GanNet, string> = {
+      G: "The generator's loss: training (mean over each epoch's batches) and test (on fixed noise, no updates).",
+      D: "The discriminator's loss: training (mean over each epoch's batches) and test (the test images against as many generated ones, no updates).",
+    };
+    blocks.push(figures(...r.files.losses.map((l) => figs.svg(`${dir}/${l.file}`, caption[l.net]))));
     blocks.push({ kind: "heading", text: "Samples (one fixed set of 64 noise vectors)" });
     blocks.push(grids(r.files.samples.map((f) => figs.png(`${dir}/${f}`, `After epoch ${epochOf(f)}.`, `GAN samples after epoch ${epochOf(f)}`))));
     blocks.push({

@@ -2,7 +2,7 @@
 // chosen model by increasing weight (src/experiments/gmm-sweep.ts).
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GMM_SWEEP_DEFAULTS, runGmmSweep, type GmmModelReport, type GmmRun, type GmmSweepConfig } from "../../experiments/gmm-sweep.js";
+import { GMM_SWEEP_DEFAULTS, gmmRunLine, runGmmSweep, type GmmModelReport, type GmmRun, type GmmSweepConfig } from "../../experiments/gmm-sweep.js";
 import { covarianceEntry, type CovarianceType } from "../../mixture/covariance.js";
 import { GMM_DEFAULTS } from "../../mixture/gaussian-mixture.js";
 import { kListText, kRange } from "../../util/k-list.js";
@@ -32,7 +32,7 @@ const KS: Record<Mode, number[]> = { full: GMM_SWEEP_DEFAULTS.ks, quick: GMM_SWE
  * rows, two E-step chunks, and a worker's start costs more than it saves (`emlab gmm` on it:
  * 1.05 s with --threads 1, 1.17 s with 2, three runs each). The numbers are the same for any count.
  */
-const SWEEP_THREADS = 1;
+export const SWEEP_THREADS = 1;
 
 /** The caption of the variance table per covariance type (a Record: a new type must say what its rows show). */
 const VARIANCE_CAPTION: Record<CovarianceType, string> = {
@@ -57,22 +57,8 @@ export const gmmStage: Stage<GmmStageConfig, GmmStageResult> = {
   reduction: (mode) => (canonicalJson(KS[mode]) === canonicalJson(KS.full) ? undefined : `1a: K = ${kListText(KS[mode])} instead of ${kListText(KS.full)}.`),
 
   async run(c, ctx) {
-    const bar = ctx.bar("1a gmm", c.ks.length);
-    let r;
-    try {
-      r = await runGmmSweep(
-        { ...c, header: GMM_SWEEP_DEFAULTS.header, threads: SWEEP_THREADS },
-        {
-          out: ctx.dir,
-          onProgress: ({ done, record: run }) => {
-            bar.update(done, `K=${run.k}`);
-            ctx.log(`K = ${run.k}: NLL ${run.nll.toFixed(1)}, BIC ${run.bic.toFixed(1)} (${run.seconds.toFixed(2)} s)`);
-          },
-        },
-      );
-    } finally {
-      bar.stop();
-    }
+    // the K values are the units; no bar (a second in all), a line per K
+    const r = await runGmmSweep({ ...c, header: GMM_SWEEP_DEFAULTS.header, threads: SWEEP_THREADS }, { out: ctx.dir, onProgress: (e) => ctx.log(gmmRunLine(e.record)) });
     return {
       data: r.data,
       runs: r.runs.map(({ nllTrace: _t, ...run }) => run),
@@ -85,7 +71,7 @@ export const gmmStage: Stage<GmmStageConfig, GmmStageResult> = {
 
   commands: (c, dir) => [
     `${EMLAB} gmm --data ${c.data} --k ${kListText(c.ks)} --covariance ${c.covarianceType} --init ${c.init} --n-init ${c.nInit} --seed ${c.seed} ` +
-      `--max-iter ${c.maxIter} --tol ${c.tol} --reg-covar ${c.regCovar} --out ${shellQuote(dir)}`,
+      `--max-iter ${c.maxIter} --tol ${c.tol} --reg-covar ${c.regCovar} --threads ${SWEEP_THREADS} --out ${shellQuote(dir)}`,
   ],
 
   present(rec, { out, figs }) {
@@ -103,7 +89,7 @@ export const gmmStage: Stage<GmmStageConfig, GmmStageResult> = {
       figures(figs.svg(`${dir}/${r.files.chart}`, `Final negative log-likelihood and BIC against K; the dashed line marks the chosen K = ${r.chosenK}.`)),
       {
         kind: "table",
-        caption: "One fit per K (* = chosen). NLL in nats over all rows; BIC = 2·NLL + p·ln n; AIC = 2·NLL + 2p.",
+        caption: "One fit per K (* = chosen). NLL in nats over all rows; \\(\\mathrm{BIC} = 2\\,\\mathrm{NLL} + p \\ln n\\), \\(\\mathrm{AIC} = 2\\,\\mathrm{NLL} + 2p\\) with \\(p\\) free parameters and \\(n\\) rows.",
         head: ["K", "NLL", "BIC", "AIC", "parameters p", "EM iterations", "converged", "seconds"],
         numeric: [true, true, true, true, true, true, false, true],
         rows: r.runs.map((x) => [`${x.k}${x.k === r.chosenK ? "*" : ""}`, fx(x.nll, 2), fx(x.bic, 2), fx(x.aic, 2), String(x.nParameters), String(x.iterations), x.converged ? "yes" : "no", fx(x.seconds, 3)]),

@@ -2,9 +2,10 @@
 // best configuration (full covariances on PCA features, K = the sweep's best) in full/
 // (src/experiments/mnist.ts).
 import { join } from "node:path";
-import { defaultRegCovar, MNIST_DEFAULTS, runMnist, type MnistConfig, type MnistKResult, type MnistRun } from "../../experiments/mnist.js";
+import type { UnitDone } from "../../experiments/contract.js";
+import { defaultRegCovar, MNIST_DEFAULTS, mnistResultLine, runMnist, type MnistConfig, type MnistKResult, type MnistRun } from "../../experiments/mnist.js";
 import { kListText, kRange } from "../../util/k-list.js";
-import { withBars } from "../../util/progress.js";
+import { withProgress } from "../../util/progress.js";
 import { docSections, figures, fx, pct, type Block } from "../blocks.js";
 import { EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
 
@@ -96,16 +97,8 @@ export const mnistStage: Stage<MnistStageConfig, MnistStageResult> = {
 
   async run(c, ctx) {
     const fit = (config: MnistConfig, out: string, label: string) =>
-      withBars(
-        (_, total) => ctx.bar(label, total),
-        (show) =>
-          runMnist(config, {
-            out,
-            onProgress: (e) => {
-              show(e);
-              if (e.kind === "unit") ctx.log(`${label}: K=${e.record.k} fitted (${e.done}/${e.total})`);
-            },
-          }),
+      withProgress({ bar: (_, total) => ctx.bar(label, total), line: ctx.log, log: ctx.log }, (e: UnitDone<MnistKResult>) => `${label} [${e.done}/${e.total}] ${mnistResultLine(e.record)}`, (show) =>
+        runMnist(config, { out, onProgress: show }),
       );
     const sweepRun = await fit({ ...c.sweep, threads: ctx.threads }, ctx.dir, "diag sweep");
     const sweep = summaryOf(sweepRun, "");

@@ -1,6 +1,6 @@
 // Stage 2a: the VAE on MNIST with per-epoch checkpoints (src/experiments/vae.ts); an
 // interrupted stage continues from its checkpoint (../training.ts).
-import { CHECKPOINT_FILE, runVae, VAE_DEFAULTS, type VaeConfig, type VaeEpoch } from "../../experiments/vae.js";
+import { CHECKPOINT_FILE, runVae, VAE_DEFAULTS, vaeEpochLine, type VaeConfig, type VaeEpoch } from "../../experiments/vae.js";
 import { figures, fx, grids, type Block } from "../blocks.js";
 import { epochOf, epochs, secondsUpTo, trainingTime, trainStage } from "../training.js";
 import { baseName, EMLAB, images, limitFlags, shellQuote, type Mode, type Stage } from "../stage.js";
@@ -12,7 +12,7 @@ export type VaeStageConfig = Omit<VaeConfig, "threads" | "mnistDir">;
 export interface VaeStageResult {
   resumedFrom: number;
   epochs: VaeEpoch[];
-  files: { lossTrain: string; lossTest: string; samples: string[]; reconstructions: string[]; onnx: string[] };
+  files: { loss: string; samples: string[]; reconstructions: string[]; onnx: string[] };
 }
 
 /** The sizes per mode; undefined limit = the whole MNIST split. */
@@ -47,14 +47,13 @@ export const vaeStage: Stage<VaeStageConfig, VaeStageResult> = {
       CHECKPOINT_FILE,
       c,
       (opts) => runVae({ ...c, threads: ctx.threads }, opts),
-      (r: VaeEpoch) => `train ${r.trainLoss.toFixed(2)}, test ${r.testLoss.toFixed(2)} (${r.seconds.toFixed(1)} s)`,
+      vaeEpochLine,
     );
     return {
       resumedFrom: run.resumedFrom,
       epochs: run.epochs,
       files: {
-        lossTrain: "loss-train.svg",
-        lossTest: "loss-test.svg",
+        loss: "loss.svg",
         samples: run.files.samples.map(baseName),
         reconstructions: run.files.reconstructions.map(baseName),
         onnx: run.files.onnx.map(baseName),
@@ -76,7 +75,7 @@ export const vaeStage: Stage<VaeStageConfig, VaeStageResult> = {
         kind: "p",
         text:
           `784–${c.hidden}–${c.latent} encoder and ${c.latent}–${c.hidden}–784 decoder, Adam (lr ${c.lr}), batches of ${c.batchSize}, ${c.epochs} epochs. ` +
-          `Loss per image: binary cross-entropy of the reconstruction plus the KL divergence of q(z|x) from N(0, I). ` +
+          "Loss per image: binary cross-entropy of the reconstruction plus the KL divergence of \\(q(z \\mid x)\\) from \\(\\mathrm{N}(0, I)\\). " +
           (last ? `After epoch ${last.epoch}: training loss ${fx(last.trainLoss, 2)}, test loss ${fx(last.testLoss, 2)}. ` : "") +
           trainingTime(r.epochs),
       },
@@ -84,8 +83,10 @@ export const vaeStage: Stage<VaeStageConfig, VaeStageResult> = {
     if (r.resumedFrom > 0) blocks.push({ kind: "p", role: "note", text: `This run continued a checkpoint after epoch ${r.resumedFrom}; the numbers equal those of an uninterrupted run.` });
     blocks.push(
       figures(
-        figs.svg(`${dir}/${r.files.lossTrain}`, "Training loss per image, mean over each epoch's batches."),
-        figs.svg(`${dir}/${r.files.lossTest}`, "Test loss per image after each epoch (fixed noise)."),
+        figs.svg(
+          `${dir}/${r.files.loss}`,
+          "Loss per image against the epoch: training (mean over each epoch's batches) and test (after each epoch, fixed noise), on one chart so that a test loss turning up is seen against the training loss.",
+        ),
       ),
     );
     blocks.push({ kind: "heading", text: "Samples (decoded from one fixed set of 64 latent vectors)" });
