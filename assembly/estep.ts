@@ -262,23 +262,22 @@ export function logprobDiagF32(
 }
 
 /**
- * Sufficient statistics from given responsibilities resp (n×k f64, row-major) — the start
- * of EM from a hard or random assignment. Two passes over x (f32 n×d): pass 1 writes shift
- * (k×d) = the weighted means Σ r·x / (Σ r + 10·eps) (0 for an empty component); pass 2
- * accumulates (+=) sumR (k), sumX (k×d) = Σ r·(x − c_c), sumX2 (k×d) = Σ r·(x − c_c)² around
- * them, so the following mstepDiagF64 / mstepSphericalF64 (with this shift) loses no precision
- * to an offset. scratch: d + k f64.
+ * The start of EM from given responsibilities, in two passes over the rows that may each be
+ * split into chunks (src/mixture/start.ts): pass 1 (respMomentsF32) adds the mass and the
+ * weighted sum of x per component, shiftFromMomentsF64 turns their totals into the weighted means,
+ * and pass 2 (respStatsDiagF32, respStatsFullF32 in full.ts) adds the statistics shifted by
+ * them, so the following M-step loses no precision to an offset in x.
  */
-export function statsFromRespDiagF32(
-  sumR: usize, sumX: usize, sumX2: usize, shift: usize, scratch: usize,
-  x: usize, resp: usize, n: i32, d: i32, k: i32,
-): void {
+
+/**
+ * Pass 1: ADDS mass[c] += Σ r_ic and moment (k×d) += Σ r_ic·x_i over n rows of x (f32 n×d)
+ * with responsibilities resp (n×k f64, row-major); rows with r = 0 are skipped.
+ * scratch: d f64.
+ */
+export function respMomentsF32(mass: usize, moment: usize, scratch: usize, x: usize, resp: usize, n: i32, d: i32, k: i32): void {
   const rowF32 = <usize>d << 2;
   const rowF64 = <usize>d << 3;
   const xd = scratch;
-  const mass = scratch + rowF64; // K: Σ r per component (pass 1 only)
-  memory.fill(shift, 0, <usize>k * rowF64);
-  memory.fill(mass, 0, <usize>k << 3);
   for (let i = 0; i < n; i++) {
     const ri = resp + <usize>i * (<usize>k << 3);
     promoteRow(xd, x + <usize>i * rowF32, d);
@@ -286,17 +285,40 @@ export function statsFromRespDiagF32(
       const r = load<f64>(ri + (<usize>c << 3));
       if (r == 0) continue;
       store<f64>(mass + (<usize>c << 3), load<f64>(mass + (<usize>c << 3)) + r);
-      accumulateScaledRow(shift + <usize>c * rowF64, xd, r, d);
+      accumulateScaledRow(moment + <usize>c * rowF64, xd, r, d);
     }
   }
+}
+
+/**
+ * shift (k×d) = moment / (mass + 10·eps): the weighted means of pass 1's totals (0 for an empty
+ * component). shift may alias moment.
+ */
+export function shiftFromMomentsF64(shift: usize, mass: usize, moment: usize, d: i32, k: i32): void {
+  const rowF64 = <usize>d << 3;
   for (let c = 0; c < k; c++) {
     const inv = 1.0 / (load<f64>(mass + (<usize>c << 3)) + NK_EPS); // ≥ 10·eps: an empty component gets shift 0
+    const m = moment + <usize>c * rowF64;
     const sh = shift + <usize>c * rowF64;
     for (let j = 0; j < d; j++) {
       const o = <usize>j << 3;
-      store<f64>(sh + o, load<f64>(sh + o) * inv);
+      store<f64>(sh + o, load<f64>(m + o) * inv);
     }
   }
+}
+
+/**
+ * Pass 2 (diagonal and spherical): ADDS sumR (k) += Σ r, sumX (k×d) += Σ r·(x − c_c),
+ * sumX2 (k×d) += Σ r·(x − c_c)² over n rows of x (f32 n×d) with responsibilities resp (n×k f64),
+ * around shift c (k×d). scratch: d f64.
+ */
+export function respStatsDiagF32(
+  sumR: usize, sumX: usize, sumX2: usize, scratch: usize,
+  x: usize, resp: usize, shift: usize, n: i32, d: i32, k: i32,
+): void {
+  const rowF32 = <usize>d << 2;
+  const rowF64 = <usize>d << 3;
+  const xd = scratch;
   for (let i = 0; i < n; i++) {
     const ri = resp + <usize>i * (<usize>k << 3);
     promoteRow(xd, x + <usize>i * rowF32, d);
@@ -308,4 +330,24 @@ export function statsFromRespDiagF32(
       accumulateShiftedRow(sumX + off, sumX2 + off, xd, shift + off, r, d);
     }
   }
+}
+
+/**
+ * Sufficient statistics from given responsibilities resp (n×k f64, row-major) — the start
+ * of EM from a hard or random assignment — in one call over all n rows: shift (k×d) = the
+ * weighted means Σ r·x / (Σ r + 10·eps) (0 for an empty component), then ADDS sumR (k),
+ * sumX (k×d) = Σ r·(x − c_c), sumX2 (k×d) = Σ r·(x − c_c)² around them (the three kernels
+ * above with one chunk), so the following mstepDiagF64 / mstepSphericalF64 (with this shift)
+ * loses no precision to an offset. scratch: d + k f64.
+ */
+export function statsFromRespDiagF32(
+  sumR: usize, sumX: usize, sumX2: usize, shift: usize, scratch: usize,
+  x: usize, resp: usize, n: i32, d: i32, k: i32,
+): void {
+  const mass = scratch + (<usize>d << 3); // K: Σ r per component (pass 1 only)
+  memory.fill(shift, 0, (<usize>k * <usize>d) << 3);
+  memory.fill(mass, 0, <usize>k << 3);
+  respMomentsF32(mass, shift, scratch, x, resp, n, d, k);
+  shiftFromMomentsF64(shift, mass, shift, d, k);
+  respStatsDiagF32(sumR, sumX, sumX2, scratch, x, resp, shift, n, d, k);
 }

@@ -15,6 +15,7 @@
 // rows: each lane is a sample and no d is special. The last block is zero-padded to a multiple
 // of 8 rows and padded rows get responsibility 0, which is the scalar tail of every loop here.
 
+import { respMomentsF32, shiftFromMomentsF64 } from "./estep";
 import { hsumF64x2, LOG_2PI, logSumExpF64, NK_EPS } from "./simd";
 
 const BLOCK: i32 = 64;
@@ -337,41 +338,17 @@ function normalizeBlock(logits: usize, nb: i32, nbp: i32, K: i32): f64 {
 // Statistics from given responsibilities (initialisation from labels or soft assignments)
 
 /**
- * Statistics for the first M-step from responsibilities resp (f64 n×k, e.g. one-hot labels):
- * writes shift (k×d) = weighted means (pass 1), then ADDS the statistics shifted by them to
- * sumR (k), sumX (k×d), sumXX (k×d×d, upper triangle) (pass 2, so an offset in x (f32 n×d)
- * costs no precision). scratch: fullScratchLength(d, k) f64.
+ * Pass 2 of the start from responsibilities (pass 1 and the shift: respMomentsF32 and
+ * shiftFromMomentsF64 in estep.ts): ADDS sumR (k) += Σ r, sumX (k×d) += Σ r·(x − c_c) and
+ * sumXX (k×d×d, upper triangle) += Σ r·(x − c_c)(x − c_c)ᵀ over n rows of x (f32 n×d) with
+ * responsibilities resp (n×k f64), around shift c (k×d), blocked like the E-step.
+ * scratch: fullScratchLength(d, k) f64.
  */
-export function statsFromRespFullF32(
-  sumR: usize, sumX: usize, sumXX: usize, shift: usize, scratch: usize,
-  x: usize, resp: usize, n: i32, d: i32, k: i32,
+export function respStatsFullF32(
+  sumR: usize, sumX: usize, sumXX: usize, scratch: usize,
+  x: usize, resp: usize, shift: usize, n: i32, d: i32, k: i32,
 ): void {
-  const Kd = k * d;
   const rowBk = <usize>k << 3;
-  for (let j = 0; j < Kd; j++) store<f64>(shift + (<usize>j << 3), 0);
-  // Pass 1: weighted means; Σ r per component sits at the start of scratch until pass 2 reuses it.
-  const mass = scratch;
-  for (let c = 0; c < k; c++) store<f64>(mass + (<usize>c << 3), 0);
-  for (let i = 0; i < n; i++) {
-    const xi = x + ((<usize>i * <usize>d) << 2);
-    const ri = resp + <usize>i * rowBk;
-    for (let c = 0; c < k; c++) {
-      const r = load<f64>(ri + (<usize>c << 3));
-      if (r == 0) continue;
-      store<f64>(mass + (<usize>c << 3), load<f64>(mass + (<usize>c << 3)) + r);
-      const sh = shift + ((<usize>(c * d)) << 3);
-      for (let m = 0; m < d; m++) {
-        const p = sh + (<usize>m << 3);
-        store<f64>(p, load<f64>(p) + r * <f64>load<f32>(xi + (<usize>m << 2)));
-      }
-    }
-  }
-  for (let c = 0; c < k; c++) {
-    const inv = 1.0 / (load<f64>(mass + (<usize>c << 3)) + NK_EPS); // empty component → shift 0
-    const sh = shift + ((<usize>(c * d)) << 3);
-    for (let m = 0; m < d; m++) store<f64>(sh + (<usize>m << 3), load<f64>(sh + (<usize>m << 3)) * inv);
-  }
-  // Pass 2: shifted statistics, blocked like the E-step.
   const panel = <usize>(d * BLOCK) << 3;
   const XT = scratch, DT = XT + panel, RD = DT + panel;
   const rb = RD + panel; // BLOCK responsibilities of one component
@@ -392,6 +369,25 @@ export function statsFromRespFullF32(
       );
     }
   }
+}
+
+/**
+ * Statistics for the first M-step from responsibilities resp (f64 n×k, e.g. one-hot labels)
+ * in one call over all n rows: writes shift (k×d) = weighted means (pass 1), then ADDS the
+ * statistics shifted by them to sumR (k), sumX (k×d), sumXX (k×d×d, upper triangle) (pass 2,
+ * so an offset in x (f32 n×d) costs no precision). scratch: fullScratchLength(d, k) f64.
+ */
+export function statsFromRespFullF32(
+  sumR: usize, sumX: usize, sumXX: usize, shift: usize, scratch: usize,
+  x: usize, resp: usize, n: i32, d: i32, k: i32,
+): void {
+  // Σ r per component sits at the start of scratch, the promoted row after it, until pass 2 reuses it.
+  const mass = scratch;
+  memory.fill(shift, 0, (<usize>k * <usize>d) << 3);
+  memory.fill(mass, 0, <usize>k << 3);
+  respMomentsF32(mass, shift, scratch + (<usize>k << 3), x, resp, n, d, k);
+  shiftFromMomentsF64(shift, mass, shift, d, k);
+  respStatsFullF32(sumR, sumX, sumXX, scratch, x, resp, shift, n, d, k);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -22,16 +22,11 @@ import { EmThreadPool } from "../src/parallel/em-threads.js";
 import { defaultThreads } from "../src/parallel/pool.js";
 import { Rng } from "../src/util/rng.js";
 import { findPython, npyBytes } from "./gmm-sklearn.js";
+import { flag, json, log } from "./lib/flags.js";
 
 
 const REG = 1e-6;
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const json = process.argv.includes("--json");
-const log = (s: string) => (json ? process.stderr : process.stdout).write(s + "\n");
 
 interface Workload {
   name: string;

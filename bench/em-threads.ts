@@ -24,18 +24,13 @@ import { GaussianMixture, GMM_DEFAULTS } from "../src/mixture/gaussian-mixture.j
 import { oneHot } from "../src/mixture/init.js";
 import { EmThreadPool } from "../src/parallel/em-threads.js";
 import { findPython, npyBytes } from "./gmm-sklearn.js";
+import { flag, json, log } from "./lib/flags.js";
 
 const K = 10;
 /** The estimator's default regCovar (sklearn's too). */
 const REG = GMM_DEFAULTS.regCovar;
 const SELF = fileURLToPath(import.meta.url);
 
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const json = process.argv.includes("--json");
-const log = (s: string) => (json ? process.stderr : process.stdout).write(s + "\n");
 
 /** The hard-assignment start shared by every run (ours and sklearn's): the digit labels. */
 function startLabels(digits: Uint8Array): Int32Array {

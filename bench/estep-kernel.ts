@@ -18,14 +18,10 @@ import { chunkedWorkspace } from "../src/mixture/chunked.js";
 import { covarianceEntry, type MixtureWorkspace } from "../src/mixture/covariance.js";
 import { GMM_DEFAULTS } from "../src/mixture/gaussian-mixture.js";
 import { oneHot } from "../src/mixture/init.js";
+import { flag } from "./lib/flags.js";
 
 const K = 10;
 const REG = GMM_DEFAULTS.regCovar;
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 /** One build of core.wasm with MNIST copied in and a diagonal workspace started from the labels. */
 interface Subject {

@@ -18,6 +18,7 @@ import { classFitPool, fitBayesParallel } from "../src/classify/fit-parallel.js"
 import type { CovarianceType } from "../src/mixture/gaussian-mixture.js";
 import { defaultThreads } from "../src/parallel/pool.js";
 import { defaultNInit } from "../src/experiments/mnist.js";
+import { flag } from "./lib/flags.js";
 
 interface Config {
   cov: CovarianceType;
@@ -38,11 +39,6 @@ const CONFIGS: Config[] = [
   { cov: "full", pca: 50, k: 5, reg: 1e-6, refError: 2.85, refSeconds: 13.6 },
   { cov: "full", pca: 50, k: 10, reg: 1e-6, refError: 2.54, refSeconds: 46.9 },
 ];
-
-function flag(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i < 0 ? undefined : process.argv[i + 1];
-}
 
 const only = flag("only");
 const threads = Number(flag("threads") ?? defaultThreads());

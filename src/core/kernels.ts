@@ -25,6 +25,7 @@ export const KERNELS = {
   heapBase: { params: [], result: "usize" },
   // reduce.ts
   sumF32: { params: ["x", "n"], result: "f64" },
+  firstNonFiniteF32: { params: ["x", "n"], result: "i32" },
   // estep.ts: the diagonal / spherical family
   estepDiagF32: {
     params: ["sumR", "sumX", "sumX2", "scratch", "x", "means", "prec", "logConst", "n", "d", "k"],
@@ -33,6 +34,10 @@ export const KERNELS = {
   },
   logprobDiagF32: { params: ["out", "scratch", "x", "means", "prec", "logConst", "n", "d", "k"], result: "void" },
   statsFromRespDiagF32: { params: ["sumR", "sumX", "sumX2", "shift", "scratch", "x", "resp", "n", "d", "k"], result: "void" },
+  // estep.ts: the start from responsibilities in passes that split into chunks (src/mixture/init.ts)
+  respMomentsF32: { params: ["mass", "moment", "scratch", "x", "resp", "n", "d", "k"], result: "void" },
+  shiftFromMomentsF64: { params: ["shift", "mass", "moment", "d", "k"], result: "void" },
+  respStatsDiagF32: { params: ["sumR", "sumX", "sumX2", "scratch", "x", "resp", "shift", "n", "d", "k"], result: "void" },
   // estep-sparse.ts: the sparse diagonal E-step and the rule between it and estepDiagF32
   estepDiagByDensityF32: {
     params: ["sumR", "sumX", "sumX2", "scratch", "x", "means", "prec", "logConst", "pbT", "quad", "n", "d", "k"],
@@ -65,6 +70,7 @@ export const KERNELS = {
     accumulates: ["sumR", "sumX", "sumXX"],
   },
   statsFromRespFullF32: { params: ["sumR", "sumX", "sumXX", "shift", "scratch", "x", "resp", "n", "d", "k"], result: "void" },
+  respStatsFullF32: { params: ["sumR", "sumX", "sumXX", "scratch", "x", "resp", "shift", "n", "d", "k"], result: "void" },
   mstepFullF64: { params: ["weights", "means", "covariances", "sumR", "sumX", "sumXX", "shift", "d", "k", "regCovar"], result: "void" },
   logprobFullF32: { params: ["out", "scratch", "x", "means", "precChol", "logDet", "logWeights", "n", "d", "k"], result: "void" },
   // cov.ts (the panel helpers are exported so that V8 tiers them up as separate functions)

@@ -4,9 +4,8 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Matrix } from "../core/matrix.js";
-import type { CsvOptions } from "./csv-parse.js";
 import { loadMnist } from "./mnist.js";
-import { readMatrixFile, type InputInfo } from "./row-source.js";
+import { readMatrixFile, type DataFileOptions, type InputInfo } from "./row-source.js";
 
 /** The names --data accepts besides a file path. */
 export const DATASET_NAMES = ["gmm-default", "mnist-train", "mnist-test"] as const;
@@ -46,8 +45,11 @@ export function displayPath(p: string): string {
   return rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : p;
 }
 
-/** Load `gmm-default`, `mnist-train`, `mnist-test` (images only, n×784 in [0, 1]) or a CSV or .npy path (`header` applies to CSV). */
-export function loadData(spec: string, opts: { mnistDir?: string; header?: CsvOptions["header"] } = {}): LoadedData {
+/**
+ * Load `gmm-default`, `mnist-train`, `mnist-test` (images only, n×784 in [0, 1]) or a CSV, .npy
+ * or (with `shape`) raw float32 path (`header` applies to CSV).
+ */
+export function loadData(spec: string, opts: { mnistDir?: string } & DataFileOptions = {}): LoadedData {
   if (spec === "gmm-default") {
     const { csv, truth } = gmmDefaultPaths();
     const { matrix, info } = readMatrixFile(displayPath(csv));
@@ -57,6 +59,6 @@ export function loadData(spec: string, opts: { mnistDir?: string; header?: CsvOp
     const m = loadMnist(spec === "mnist-train" ? "train" : "test", { dir: opts.mnistDir });
     return { matrix: m.images, source: displayPath(m.imagesFile), name: spec };
   }
-  const { matrix, info } = readMatrixFile(spec, { header: opts.header });
+  const { matrix, info } = readMatrixFile(spec, { header: opts.header, shape: opts.shape });
   return { matrix, source: spec, name: spec, input: info };
 }

@@ -111,26 +111,6 @@ function checkDescr(descr: unknown, file: string): "float32" | "float64" {
   throw fileError(file, null, `dtype '${descr}' is not float32 or float64: save X.astype('<f4') (or '<f8')`);
 }
 
-/**
- * Convert `count` rows of raw little-endian values (`raw`, starting at the value of row
- * `firstRow`) into `out` as float32, checking that each is finite and inside float32's range.
- */
-export function npyToF32(raw: Uint8Array, h: NpyHeader, firstRow: number, count: number, out: Float32Array, file: string): void {
-  const n = count * h.cols;
-  if (raw.length < n * h.itemSize) throw new RangeError(`npyToF32: ${raw.length} bytes for ${n} values`);
-  // a typed-array view needs an aligned offset; a copy is cheap next to the read itself
-  const aligned = raw.byteOffset % h.itemSize === 0 ? raw : raw.slice(0, n * h.itemSize);
-  const src = h.itemSize === 4 ? new Float32Array(aligned.buffer, aligned.byteOffset, n) : new Float64Array(aligned.buffer, aligned.byteOffset, n);
-  out.set(src);
-  for (let i = 0; i < n; i++) {
-    if (Number.isFinite(out[i])) continue;
-    const v = src[i];
-    const r = firstRow + Math.floor(i / h.cols);
-    const at = h.shape.length === 2 ? `X[${r}, ${i % h.cols}]` : `X[${r}]`;
-    throw fileError(file, null, Number.isFinite(v) ? `${at} = ${v} is outside the float32 range` : `${at} = ${v} is not a finite number`);
-  }
-}
-
 /** A value of the header as Python would print it (for messages). */
 function pyRepr(v: unknown): string {
   if (Array.isArray(v)) return v.length === 1 ? `(${pyRepr(v[0])},)` : `(${v.map(pyRepr).join(", ")})`;

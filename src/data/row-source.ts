@@ -1,17 +1,36 @@
-// Node-only: data files as row sources — the rows of an .npy or CSV file read a chunk at a
-// time, so a file larger than memory (or than one WebAssembly memory) can be scored, labelled
-// or, later, fitted without holding it whole. `readMatrixFile` is the whole-file read built
-// on the same parsers. Which parser: an .npy name or numpy's magic bytes → npy.ts; anything
-// else → csv-parse.ts. Formats for users: docs/data.md.
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from "node:fs";
+// Node-only: data files as row sources — the rows of an .npy, raw float32 or CSV file read a
+// chunk at a time, so a file larger than memory (or than one WebAssembly memory) can be scored,
+// labelled or fitted without holding it whole. `readMatrixFile` is the whole-file read built
+// on the same parsers; `openRowFile` gives any data file as a binary row file (row-file.ts)
+// that worker threads read by position — a CSV is parsed once into a float32 copy for that.
+// Which parser: --shape → a raw float32 file; an .npy name or numpy's magic bytes → npy.ts;
+// anything else → csv-parse.ts. Formats for users: docs/data.md.
+import { closeSync, fstatSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
-import { fileError } from "../util/errors.js";
+import { fileError, UserError } from "../util/errors.js";
+import { onInterrupt } from "../util/interrupt.js";
 import { describeFsError } from "./csv.js";
 import { CsvReader, parseCsv, type CsvInfo, type CsvOptions } from "./csv-parse.js";
-import { NPY_PREFIX_BYTES, npyHeaderLength, npyToF32, parseNpyHeader, type NpyHeader, type NpyInfo } from "./npy.js";
+import { NPY_PREFIX_BYTES, npyHeaderLength, parseNpyHeader, type NpyHeader, type NpyInfo } from "./npy.js";
+import { checkFileSize, openForReading, readFully, RowFileReader, type RowFileLayout } from "./row-file.js";
 
-/** How a data file was read: CSV separator and header, or the .npy dtype and shape. */
-export type InputInfo = CsvInfo | NpyInfo;
+/** A raw float32 file (no header): its shape comes from --shape. */
+export interface RawInfo {
+  format: "raw";
+  dtype: "float32";
+  shape: [number, number];
+}
+
+/** How a data file was read: CSV separator and header, the .npy dtype and shape, or a raw file's given shape. */
+export type InputInfo = CsvInfo | NpyInfo | RawInfo;
+
+/** How to read a data file: CSV's header rule, and the shape of a raw float32 file (which makes it one). */
+export interface DataFileOptions extends CsvOptions {
+  /** [n, d]: the file is n×d little-endian float32 values and nothing else. */
+  shape?: [number, number];
+}
 
 /** Rows [first, first + rows) of a source, f32 row-major. */
 export interface RowChunk extends Matrix {
@@ -38,34 +57,40 @@ export interface RowSource {
 /** How a file was read, in words for text output: "header line 1: cell 1 'x1' is not a number". */
 export function describeInput(info: InputInfo): string {
   if (info.format === "npy") return `.npy ${info.dtype}, format ${info.version}`;
+  if (info.format === "raw") return `raw float32, --shape ${info.shape.join(",")}`;
   const h = info.header;
   const header = h.line === null ? `no header: ${h.reason}` : `header line ${h.line}: ${h.reason}`;
   return `${info.separator}-separated, ${header}${info.indexColumn ? ", pandas' index column skipped" : ""}`;
 }
 
-/** Bytes read from a file per system call. */
+/** Bytes read from a CSV file per system call. */
 const BLOCK_BYTES = 1 << 20;
 
-/** Open a data file as a row source (.npy or CSV); throws a UserError naming the file. */
-export function openRowSource(path: string, csv: CsvOptions = {}): RowSource {
-  return isNpy(path) ? new NpyFileSource(path) : new CsvFileSource(path, csv);
+/** Open a data file as a row source (raw float32 with `shape`, .npy, or CSV); throws a UserError naming the file. */
+export function openRowSource(path: string, options: DataFileOptions = {}): RowSource {
+  if (options.shape) return rawF32Source(path, options.shape);
+  return isNpy(path) ? npySource(path) : new CsvFileSource(path, options);
 }
 
-/** Read a whole data file (.npy or CSV) into one f32 matrix. */
-export function readMatrixFile(path: string, csv: CsvOptions = {}): { matrix: Matrix; info: InputInfo } {
-  if (isNpy(path)) {
-    const src = new NpyFileSource(path);
+/** Read a whole data file (raw float32 with `shape`, .npy, or CSV) into one f32 matrix. */
+export function readMatrixFile(path: string, options: DataFileOptions = {}): { matrix: Matrix; info: InputInfo } {
+  if (options.shape || isNpy(path)) {
+    const src = openRowSource(path, options) as BinaryRowSource;
     const data = new Float32Array(src.rows * src.cols);
     src.readRows(0, src.rows, data);
     return { matrix: { data, rows: src.rows, cols: src.cols }, info: src.info };
   }
-  const { info, ...matrix } = parseCsv(readText(path), path, csv);
+  const { info, ...matrix } = parseCsv(readText(path), path, options);
   return { matrix, info };
 }
 
 /** An .npy name, or numpy's magic at the start of the file. */
 function isNpy(path: string): boolean {
   if (/\.npy$/i.test(path)) return true;
+  return hasNpyMagic(path);
+}
+
+function hasNpyMagic(path: string): boolean {
   const head = withFile(path, (fd) => readAt(fd, path, 0, 6));
   return head.length === 6 && head[0] === 0x93 && String.fromCharCode(...head.subarray(1)) === "NUMPY";
 }
@@ -78,21 +103,8 @@ function readText(path: string): string {
   }
 }
 
-/** Open for reading; a missing file, a directory or no permission is a UserError naming it. */
-function openFile(path: string): number {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, "r");
-    if (fstatSync(fd).isDirectory()) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
-    return fd;
-  } catch (e) {
-    if (fd !== undefined) closeSync(fd);
-    throw fileError(path, null, `cannot read: ${describeFsError(e)}`);
-  }
-}
-
 function withFile<T>(path: string, fn: (fd: number) => T): T {
-  const fd = openFile(path);
+  const fd = openForReading(path);
   try {
     return fn(fd);
   } finally {
@@ -103,85 +115,138 @@ function withFile<T>(path: string, fn: (fd: number) => T): T {
 /** `length` bytes at `position` (fewer at the end of the file). */
 function readAt(fd: number, path: string, position: number, length: number, into?: Uint8Array): Uint8Array {
   const buf = into ?? new Uint8Array(length);
-  let got = 0;
-  try {
-    while (got < length) {
-      const k = readSync(fd, buf, got, length - got, position + got);
-      if (k === 0) break;
-      got += k;
-    }
-  } catch (e) {
-    throw fileError(path, null, `cannot read: ${describeFsError(e)}`);
-  }
+  const got = readFully(fd, path, buf, position);
   return got === buf.length ? buf : buf.subarray(0, got);
 }
 
 // ---------------------------------------------------------------------------------------
-// .npy: the shape is in the header, and row i sits at offset + i·d·itemSize
+// binary files: row i sits at offset + i·d·itemSize (.npy after its header; raw float32)
 
-export class NpyFileSource implements RowSource {
-  readonly file: string;
-  readonly header: NpyHeader;
-  readonly info: NpyInfo;
+/** The rows of a binary row file (row-file.ts) as a RowSource; any range of rows is read by position. */
+export class BinaryRowSource implements RowSource {
+  readonly layout: RowFileLayout;
+  readonly info: NpyInfo | RawInfo;
 
-  constructor(path: string) {
-    this.file = path;
-    this.header = withFile(path, (fd) => {
-      const size = fstatSync(fd).size;
-      const prefix = readAt(fd, path, 0, Math.min(NPY_PREFIX_BYTES, size));
-      const h = parseNpyHeader(readAt(fd, path, 0, Math.min(npyHeaderLength(prefix, path), size)), path);
-      checkDataBytes(h, size, path);
-      return h;
-    });
-    const { version, dtype, shape } = this.header;
-    this.info = { format: "npy", version, dtype, shape };
+  constructor(layout: RowFileLayout, info: NpyInfo | RawInfo) {
+    this.layout = layout;
+    this.info = info;
+  }
+
+  get file(): string {
+    return this.layout.file;
   }
 
   get rows(): number {
-    return this.header.rows;
+    return this.layout.rows;
   }
 
   get cols(): number {
-    return this.header.cols;
+    return this.layout.cols;
   }
 
   /** Rows [first, first + count) into `out` (f32, row-major from its start). */
   readRows(first: number, count: number, out: Float32Array): void {
-    const h = this.header;
-    const rowBytes = h.cols * h.itemSize;
-    // at most one block of raw bytes at a time, whole rows per block
-    const perBlock = Math.max(1, Math.floor(BLOCK_BYTES / rowBytes));
-    withFile(this.file, (fd) => {
-      checkDataBytes(h, fstatSync(fd).size, this.file);
-      const raw = new Uint8Array(Math.min(count, perBlock) * rowBytes);
-      for (let r = 0; r < count; r += perBlock) {
-        const k = Math.min(perBlock, count - r);
-        const got = readAt(fd, this.file, h.offset + (first + r) * rowBytes, k * rowBytes, raw.subarray(0, k * rowBytes));
-        if (got.length < k * rowBytes) throw fileError(this.file, null, `truncated while reading: row ${first + r + Math.floor(got.length / rowBytes)} is missing`);
-        npyToF32(got, h, first + r, k, out.subarray(r * h.cols), this.file);
-      }
-    });
+    const reader = new RowFileReader(this.layout);
+    try {
+      reader.readRows(first, count, out);
+    } finally {
+      reader.close();
+    }
   }
 
   *chunks(maxRows: number): Generator<RowChunk> {
     const n = this.rows;
     const d = this.cols;
     const data = new Float32Array(Math.min(maxRows, n) * d);
-    for (let first = 0; first < n; first += maxRows) {
-      const rows = Math.min(maxRows, n - first);
-      this.readRows(first, rows, data);
-      yield { data: rows * d === data.length ? data : data.subarray(0, rows * d), rows, cols: d, first };
+    const reader = new RowFileReader(this.layout);
+    try {
+      for (let first = 0; first < n; first += maxRows) {
+        const rows = Math.min(maxRows, n - first);
+        reader.readRows(first, rows, data);
+        yield { data: rows * d === data.length ? data : data.subarray(0, rows * d), rows, cols: d, first };
+      }
+    } finally {
+      reader.close();
     }
   }
 }
 
-/** The file must hold exactly the values its header declares. */
-function checkDataBytes(h: NpyHeader, size: number, path: string): void {
-  const need = h.rows * h.cols * h.itemSize;
-  const have = size - h.offset;
+/** An .npy file: the shape is in the header. */
+export function npySource(path: string): BinaryRowSource {
+  const h: NpyHeader = withFile(path, (fd) => {
+    const size = fstatSync(fd).size;
+    const prefix = readAt(fd, path, 0, Math.min(NPY_PREFIX_BYTES, size));
+    return parseNpyHeader(readAt(fd, path, 0, Math.min(npyHeaderLength(prefix, path), size)), path);
+  });
   const shape = `(${h.shape.join(", ")}${h.shape.length === 1 ? "," : ""})`;
-  if (have < need) throw fileError(path, null, `truncated: shape ${shape} of ${h.dtype} needs ${need} data bytes, the file has ${have}`);
-  if (have > need) throw fileError(path, null, `${have - need} unexpected bytes after the ${need} data bytes of shape ${shape}`);
+  const layout: RowFileLayout = {
+    file: path, offset: h.offset, dtype: h.dtype, rows: h.rows, cols: h.cols, declared: `shape ${shape}`, oneDimensional: h.shape.length === 1,
+  };
+  withFile(path, (fd) => checkFileSize(layout, fstatSync(fd).size, false));
+  return new BinaryRowSource(layout, { format: "npy", version: h.version, dtype: h.dtype, shape: h.shape });
+}
+
+/** A raw file of n×d little-endian float32 values (shape from --shape), nothing else. */
+export function rawF32Source(path: string, [n, d]: [number, number]): BinaryRowSource {
+  if (hasNpyMagic(path)) throw new UserError(`--shape: ${path} is an .npy file, whose header gives its shape: drop --shape`);
+  const layout: RowFileLayout = { file: path, offset: 0, dtype: "float32", rows: n, cols: d, declared: `--shape ${n},${d}`, oneDimensional: false };
+  withFile(path, (fd) => checkFileSize(layout, fstatSync(fd).size, false));
+  return new BinaryRowSource(layout, { format: "raw", dtype: "float32", shape: [n, d] });
+}
+
+// ---------------------------------------------------------------------------------------
+// any data file as a binary row file, for readers on several threads
+
+/** A data file as a binary row file: its layout, how it was read, and what to delete when done. */
+export interface OpenRowFile {
+  layout: RowFileLayout;
+  info: InputInfo;
+  /** Removes the float32 copy of a CSV (nothing for a binary file). */
+  close(): void;
+}
+
+/**
+ * `path` as a binary row file that threads read by position: an .npy or raw float32 file as it
+ * is; a CSV parsed once (errors name its lines) into a float32 copy in the system's temporary
+ * directory, n×d×4 bytes, removed by close() (or on SIGINT/SIGTERM).
+ */
+export function openRowFile(path: string, options: DataFileOptions = {}): OpenRowFile {
+  const source = openRowSource(path, options);
+  if (source instanceof BinaryRowSource) return { layout: source.layout, info: source.info, close() {} };
+  return spillCsv(source as CsvFileSource);
+}
+
+/** Rows parsed and written to the float32 copy at a time. */
+const SPILL_CHUNK_ROWS = 8192;
+
+function spillCsv(source: CsvFileSource): OpenRowFile {
+  const dir = mkdtempSync(join(tmpdir(), "emlab-rows-"));
+  const copy = join(dir, "rows.f32");
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  const unhook = onInterrupt(remove);
+  const close = () => {
+    unhook();
+    remove();
+  };
+  try {
+    const fd = openSync(copy, "w");
+    let n = 0;
+    try {
+      for (const chunk of source.chunks(SPILL_CHUNK_ROWS)) {
+        const bytes = new Uint8Array(chunk.data.buffer, chunk.data.byteOffset, chunk.rows * chunk.cols * 4);
+        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+        n += chunk.rows;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    const d = source.cols;
+    const layout: RowFileLayout = { file: copy, offset: 0, dtype: "float32", rows: n, cols: d, declared: `the float32 copy of ${source.file} (${n}×${d})`, oneDimensional: false };
+    return { layout, info: source.info, close };
+  } catch (e) {
+    close();
+    throw e;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -229,7 +294,7 @@ export class CsvFileSource implements RowSource {
     const reader: CsvReader & { done?: boolean } = new CsvReader(this.file, this.options);
     const decoder = new TextDecoder("utf-8");
     const path = this.file;
-    const fd = openFile(path);
+    const fd = openForReading(path);
     try {
       const block = new Uint8Array(BLOCK_BYTES);
       for (let pos = 0; ; ) {

@@ -1,21 +1,25 @@
 // The K sweep of Exercise 1a: fit a Gaussian mixture for each K, keep the final NLL, BIC and
 // AIC, choose K by minimum BIC, and report the chosen model's components by increasing weight.
-// runGmmSweep (the run contract, ./contract.ts) loads the data, fits and writes nll-vs-k.svg,
-// parameters.{md,json}, runs.json and model.json; fitSweep is the computation on a matrix. Node only.
-import { readFileSync } from "node:fs";
+// runGmmSweep (the run contract, ./contract.ts) loads the data — into memory, or, for a file
+// over STREAM_ABOVE_BYTES, as shards read a chunk at a time on every pass by worker threads —
+// fits and writes nll-vs-k.svg, parameters.{md,json}, runs.json and model.json; fitSweep is the
+// computation on the rows. Node only.
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { Matrix } from "../core/matrix.js";
 import { nodeCore } from "../core/node.js";
 import type { Core } from "../core/wasm.js";
 import { CSV_DEFAULTS, type HeaderMode } from "../data/csv-parse.js";
-import { displayPath, loadData } from "../data/datasets.js";
+import { displayPath, gmmDefaultPaths, loadData } from "../data/datasets.js";
 import { readLabelFile } from "../data/labels.js";
 import { loadMnistInto } from "../data/mnist.js";
-import type { InputInfo } from "../data/row-source.js";
+import { openRowFile, type InputInfo } from "../data/row-source.js";
 import type { ChunkRunner } from "../mixture/chunked.js";
 import { covarianceEntry, type ComponentVariance } from "../mixture/covariance.js";
 import { GaussianMixture, GMM_DEFAULTS, sortByWeight, type CovarianceType, type InitMethod } from "../mixture/gaussian-mixture.js";
+import type { RowShards } from "../mixture/shards.js";
 import { EmThreadPool } from "../parallel/em-threads.js";
+import { ShardPool } from "../parallel/shard-workers.js";
 import { defaultThreads } from "../parallel/pool.js";
 import { lineChart } from "../plot/svg.js";
 import { writeFileAtomic, writeJsonAtomic } from "../util/atomic.js";
@@ -47,7 +51,18 @@ export interface GmmSweepConfig extends GmmSweepSettings {
   header: HeaderMode;
   /** E-step threads (1 starts no worker); every number is the same for any count. */
   threads: number;
+  /** [n, d] of a raw float32 file (--shape): `data` is then n×d little-endian float32 values, nothing else. */
+  shape?: [number, number];
+  /**
+   * Fit streamed (true: the rows read a chunk at a time on every pass, memory bounded whatever n),
+   * in memory (false), or by the file's size (undefined: streamed above STREAM_ABOVE_BYTES). Every
+   * number is the same either way.
+   */
+  stream?: boolean;
 }
+
+/** A data file larger than this is fitted streamed unless `stream` says otherwise (docs/scale.md). */
+export const STREAM_ABOVE_BYTES = 2 ** 30;
 
 /** Defaults of a run (Exercise 1a's settings); no nInit: the estimator's rule (GaussianMixture) decides. */
 export const GMM_SWEEP_DEFAULTS: Readonly<Omit<GmmSweepConfig, "initLabelsFile" | "nInit" | "mnistDir">> = {
@@ -74,6 +89,8 @@ export interface GmmDataInfo {
   truthFile?: string;
   /** How a CSV or .npy file was read (separator, header decision, dtype). */
   input?: InputInfo;
+  /** The rows were read a chunk at a time on every pass (streamed), not held in memory. */
+  streamed?: boolean;
 }
 
 /** One fitted K. */
@@ -122,50 +139,103 @@ function loadSweepData(
   spec: string,
   mnistDir: string | undefined,
   header: HeaderMode,
+  shape: [number, number] | undefined,
   core: Core,
 ): { matrix: Matrix; source: string; truthFile?: string; input?: InputInfo } {
   if (spec === "mnist-train" || spec === "mnist-test") {
     const m = loadMnistInto(core, spec === "mnist-train" ? "train" : "test", { dir: mnistDir });
     return { matrix: m.images, source: displayPath(m.imagesFile) };
   }
-  return loadData(spec, { mnistDir, header });
+  return loadData(spec, { mnistDir, header, shape });
 }
 
 /** Fits every K of `config.ks` on `config.data` and writes the outputs into `opts.out`; bad data or labels throw before anything is written. */
 export async function runGmmSweep(config: GmmSweepConfig, opts: RunOptions<GmmSweepEvent>): Promise<GmmSweepResult & { files: string[] }> {
-  const { data: spec, mnistDir, header, threads, ...settings } = config;
+  const { data: spec, mnistDir, header, threads, shape, stream, ...settings } = config;
+  const streamedFile = streamedPath(spec, shape, stream);
+  const result = streamedFile
+    ? await fitStreamed(streamedFile, spec, config, settings, opts)
+    : await fitInMemory(spec, config, settings, opts);
+  return { ...result, files: writeSweepOutputs(opts.out, result) };
+}
+
+/** The sweep on rows read into memory (MNIST straight into the E-step pool's arena). */
+async function fitInMemory(spec: string, config: GmmSweepConfig, settings: GmmSweepSettings, opts: RunOptions<GmmSweepEvent>): Promise<GmmSweepResult> {
   const core = nodeCore();
   // The E-steps' fixed row chunks run on `threads` threads; the numbers are the same for any count.
   // The pool exists before the data are read, so that MNIST can go straight into its arena.
-  const pool = threads > 1 ? new EmThreadPool({ threads }) : undefined;
-  let result: GmmSweepResult;
+  const pool = config.threads > 1 ? new EmThreadPool({ threads: config.threads }) : undefined;
   try {
-    const data = loadSweepData(spec, mnistDir, header, pool?.core ?? core);
+    const data = loadSweepData(spec, config.mnistDir, config.header, config.shape, pool?.core ?? core);
     const X = data.matrix;
-    const maxK = Math.max(...settings.ks);
-    if (maxK > X.rows) throw new UserError(`--k: K = ${maxK} exceeds the ${X.rows} data rows of ${data.source}`);
-    // A hard start must be valid for every K swept, so labels run over 0..min(K)−1.
-    const initLabels = settings.initLabelsFile === undefined ? undefined : readLabelFile(settings.initLabelsFile, X.rows, Math.min(...settings.ks));
     const info: GmmDataInfo = { source: data.source, n: X.rows, d: X.cols, truthFile: data.truthFile, input: data.input };
-    result = fitSweep(X, info, settings, { core, pool, initLabels, onProgress: opts.onProgress });
+    return fitSweep(X, info, settings, { core, pool, initLabels: sweepLabels(settings, info), onProgress: opts.onProgress });
   } finally {
     await pool?.close();
   }
-  return { ...result, files: writeSweepOutputs(opts.out, result) };
+}
+
+/**
+ * The sweep on the rows of `file` read a chunk at a time on every pass by `threads` threads, each
+ * with its own WebAssembly memory (ShardPool); a CSV is parsed once into a float32 copy first.
+ */
+async function fitStreamed(
+  file: string, spec: string, config: GmmSweepConfig, settings: GmmSweepSettings, opts: RunOptions<GmmSweepEvent>,
+): Promise<GmmSweepResult> {
+  const rows = openRowFile(file, { header: config.header, shape: config.shape });
+  try {
+    const pool = new ShardPool(rows.layout, { threads: config.threads });
+    try {
+      const truthFile = spec === "gmm-default" ? displayPath(gmmDefaultPaths().truth) : undefined;
+      const info: GmmDataInfo = { source: displayPath(file), n: pool.n, d: pool.d, truthFile, input: rows.info, streamed: true };
+      return fitSweep(pool, info, settings, { core: nodeCore(), initLabels: sweepLabels(settings, info), onProgress: opts.onProgress });
+    } finally {
+      await pool.close();
+    }
+  } finally {
+    rows.close();
+  }
+}
+
+/** The file to fit streamed, or undefined for an in-memory fit (`stream` undefined: by the file's size). */
+function streamedPath(spec: string, shape: [number, number] | undefined, stream: boolean | undefined): string | undefined {
+  if (stream === false) return undefined;
+  if (spec === "mnist-train" || spec === "mnist-test") {
+    if (stream) throw new UserError(`--stream: ${spec} is read from MNIST's IDX files, into memory; stream a CSV, .npy or raw float32 file`);
+    return undefined;
+  }
+  const file = spec === "gmm-default" ? gmmDefaultPaths().csv : spec;
+  if (stream) return file;
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return undefined; // the in-memory reader says what is wrong with the path
+  }
+  return size > STREAM_ABOVE_BYTES || (shape !== undefined && shape[0] * shape[1] * 4 > STREAM_ABOVE_BYTES) ? file : undefined;
+}
+
+/** --k against n, and the label file (one per row, in 0..min(K)−1: a hard start must be valid for every K swept). */
+function sweepLabels(settings: GmmSweepSettings, info: GmmDataInfo): Int32Array | undefined {
+  const maxK = Math.max(...settings.ks);
+  if (maxK > info.n) throw new UserError(`--k: K = ${maxK} exceeds the ${info.n} data rows of ${info.source}`);
+  return settings.initLabelsFile === undefined ? undefined : readLabelFile(settings.initLabelsFile, info.n, Math.min(...settings.ks));
 }
 
 // ---------------------------------------------------------------------------------------
 // the sweep
 
 /**
- * Fit every K of `config.ks` on X (f32 n×d). `pool` (e.g. an EmThreadPool, which the caller
- * closes) runs the E-steps on several threads — the same bits as without it; it is a resource,
- * not a setting, so it stays out of `config` (serialised into runs.json and the report's cache
- * key). Fits then allocate in pool.core and `core` is not used. `initLabels` (one per row)
- * replaces `config.init`.
+ * Fit every K of `config.ks` on X (f32 n×d, or RowShards: rows read where they are, e.g. a
+ * ShardPool, which the caller closes). `pool` (e.g. an EmThreadPool, which the caller closes)
+ * runs the in-memory E-steps on several threads — the same bits as without it; it is a
+ * resource, not a setting, so it stays out of `config` (serialised into runs.json and the
+ * report's cache key). Fits then allocate in pool.core and `core` is not used. `initLabels`
+ * (one per row) replaces `config.init`. BIC and AIC come from each fit's final NLL, the same
+ * bits in memory and streamed.
  */
 export function fitSweep(
-  X: Matrix,
+  X: Matrix | RowShards,
   data: GmmDataInfo,
   config: GmmSweepSettings,
   opts: { core?: Core; pool?: ChunkRunner; initLabels?: Int32Array; onProgress?: (e: GmmSweepEvent) => void } = {},
@@ -183,28 +253,28 @@ export function fitSweep(
       init: opts.initLabels ? { labels: opts.initLabels } : config.init,
       nInit: config.nInit,
       seed: config.seed,
-      // With a pool, fit allocates in pool.core, and bic/aic below score on the default core,
-      // as without one: the numbers do not depend on the thread count.
       ...(opts.pool ? { pool: opts.pool } : { core: opts.core }),
     }).fit(X);
+    const p = gm.nParameters();
     const run: GmmRun = {
       k,
       nll: gm.nll,
       nllTrace: gm.nllTrace,
       iterations: gm.nIter,
       converged: gm.converged,
-      bic: gm.bic(X),
-      aic: gm.aic(X),
-      nParameters: gm.nParameters(),
+      // −2 Σ log p(x_i) = 2·nll
+      bic: 2 * gm.nll + p * Math.log(data.n),
+      aic: 2 * gm.nll + 2 * p,
+      nParameters: p,
       seconds: (performance.now() - t0) / 1000,
     };
     runs.push(run);
     fitted.set(k, gm);
     opts.onProgress?.({ kind: "unit", done: runs.length, total: config.ks.length, record: run });
   }
-  const { k: chosenK, reason } = selectByBic(runs, X.rows);
+  const { k: chosenK, reason } = selectByBic(runs, data.n);
   const gm = fitted.get(chosenK)!;
-  const sorted = sortByWeight({ weights: gm.weights, means: gm.means, variances: gm.variances, covarianceType: config.covarianceType, d: X.cols });
+  const sorted = sortByWeight({ weights: gm.weights, means: gm.means, variances: gm.variances, covarianceType: config.covarianceType, d: data.d });
   return {
     data,
     config,

@@ -150,7 +150,7 @@ export function chunkedWorkspace(
       xPtr: X.ptr, rowBytes, n, chunkRows, nChunks,
     };
     runner.run(job, ll);
-    reduceBlocks(core, stats, blocks, blockBytes, offsets, nChunks);
+    reduceChunkBlocks(stats, new Float64Array(core.memory.buffer, blocks, (nChunks * blockBytes) / 8), blockBytes / 8, offsets, nChunks);
     let total = 0;
     for (let c = 0; c < nChunks; c++) total += ll[c];
     return total;
@@ -158,6 +158,7 @@ export function chunkedWorkspace(
   return {
     K: ws.K, d: ws.d, weights: ws.weights, means: ws.means, variances: ws.variances,
     statsFromResp: (X, n, resp) => ws.statsFromResp(X, n, resp),
+    addRespStats: (X, n, resp) => ws.addRespStats(X, n, resp),
     estep,
     mstep: (regCovar) => ws.mstep(regCovar),
     prepare: () => ws.prepare(),
@@ -172,6 +173,7 @@ export interface StatsBlockLayout {
   statsLength: number;
   /** Byte offset of each statistic inside a block, by parameter name, and in declared order. */
   statOffsets: Record<string, number>;
+  /** Offset of each statistic inside a block in f64 elements, in declared order. */
   offsets: number[];
   blockBytes: number;
 }
@@ -185,29 +187,45 @@ export function statsBlockLayout(plan: AnyEstepPlan): StatsBlockLayout {
   let blockBytes = 0;
   stats.forEach((r, i) => {
     statOffsets[statNames[i]] = blockBytes;
-    offsets.push(blockBytes);
+    offsets.push(blockBytes / 8);
     blockBytes += align16(r.length * 8);
   });
   return { stats, statsLength: stats.reduce((sum, r) => sum + r.length, 0), statOffsets, offsets, blockBytes };
 }
 
-/** stats[i] = Σ_c block_c[i], summed in chunk order c = 0, 1, … (0 when there are no chunks). */
-function reduceBlocks(
-  core: Core, stats: Region<Float64Array>[], blocks: number, blockBytes: number, statOffsets: number[], nChunks: number,
-): void {
-  const buf = core.memory.buffer;
-  stats.forEach((s, i) => {
-    const dst = s.view();
-    if (nChunks === 0) {
-      dst.fill(0);
-      return;
-    }
-    dst.set(new Float64Array(buf, blocks + statOffsets[i], s.length));
-    for (let c = 1; c < nChunks; c++) {
-      const src = new Float64Array(buf, blocks + c * blockBytes + statOffsets[i], s.length);
-      for (let j = 0; j < dst.length; j++) dst[j] += src[j];
-    }
-  });
+/**
+ * stats[i] = Σ_c block_c[i] over the per-chunk statistics blocks in the order they are added
+ * (chunk order c = 0, 1, …): the first is copied, the others added; finish() leaves 0 when no
+ * block came. Statistic i sits at offsets[i] (f64) inside a block. The one reduction of
+ * per-chunk statistics, wherever the blocks are (one memory: reduceChunkBlocks; shards: a fold).
+ */
+export class BlockSum {
+  private count = 0;
+  constructor(
+    private readonly stats: Region<Float64Array>[],
+    private readonly offsets: number[],
+  ) {}
+
+  add(block: Float64Array): void {
+    this.stats.forEach((s, i) => {
+      const dst = s.view();
+      const o = this.offsets[i];
+      if (this.count === 0) dst.set(block.subarray(o, o + s.length));
+      else for (let j = 0; j < dst.length; j++) dst[j] += block[o + j];
+    });
+    this.count++;
+  }
+
+  finish(): void {
+    if (this.count === 0) for (const s of this.stats) s.view().fill(0);
+  }
+}
+
+/** BlockSum over nChunks blocks at src[c·stride] (f64), in chunk order. */
+export function reduceChunkBlocks(stats: Region<Float64Array>[], src: Float64Array, stride: number, offsets: number[], nChunks: number): void {
+  const sum = new BlockSum(stats, offsets);
+  for (let c = 0; c < nChunks; c++) sum.add(src.subarray(c * stride, (c + 1) * stride));
+  sum.finish();
 }
 
 function align16(x: number): number {

@@ -24,6 +24,11 @@ export interface CovarianceWorkspace {
   readonly variances: Region<Float64Array>;
   /** Statistics (reset first) from given responsibilities resp (n×K, row-major): the start of EM; overwrites `means` with their shift; follow with mstep. */
   statsFromResp(X: Region<Float32Array>, n: number, resp: Float64Array): void;
+  /**
+   * ADDS to the statistics those of n rows of X with responsibilities resp (n×K f64 region),
+   * shifted by `means`: pass 2 of a start that runs chunk by chunk (init.ts).
+   */
+  addRespStats(X: Region<Float32Array>, n: number, resp: Region<Float64Array>): void;
   /** M-step: parameters from the statistics (regCovar added to every variance), then prepare(). The statistics are shifted by `means`: leave it as the last E-step/statsFromResp left it. */
   mstep(regCovar: number): void;
   /** Recompute the E-step's constants from weights/means/variances (after setting them directly). */
@@ -122,6 +127,9 @@ function diagonalFamily(K: number, d: number, core: Core, spherical: boolean): C
           ...sizes, n, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, shift: means.ptr, scratch: scratch.ptr, x: X.ptr, resp: r.ptr,
         });
       });
+    },
+    addRespStats(X, n, resp) {
+      core.call("respStatsDiagF32", { ...sizes, n, sumR: sumR.ptr, sumX: sumX.ptr, sumX2: sumX2.ptr, scratch: scratch.ptr, x: X.ptr, resp: resp.ptr, shift: means.ptr });
     },
     mstep(regCovar) {
       if (spherical) core.call("mstepSphericalF64", { ...mstepArgs, scratch: scratch.ptr, regCovar });

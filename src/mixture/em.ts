@@ -1,6 +1,13 @@
-// The EM loop, once for every covariance type (the workspace carries the type's kernels).
-import type { Region } from "../core/wasm.js";
-import type { MixtureWorkspace } from "./covariance.js";
+// The EM loop, once for every covariance type (the workspace carries the type's kernels) and
+// for every place the rows are (one memory: chunkedWorkspace; shards: streamed.ts).
+
+/** What an EM iteration needs: an E-step over the rows `X` (whatever holds them) and an M-step. */
+export interface EmSteps<D> {
+  /** Statistics of the n rows of X for the current parameters (reset first); returns Σ_i log p(x_i). */
+  estep(X: D, n: number): number;
+  /** Parameters from the statistics (regCovar added to every variance). */
+  mstep(regCovar: number): void;
+}
 
 export interface EmOptions {
   maxIter: number;
@@ -21,9 +28,10 @@ export interface EmResult {
 
 /**
  * Run EM from the parameters already in `ws` (prepared). Iteration t = E-step (ℓ of the
- * current parameters, statistics) + M-step, as sklearn counts n_iter. X: f32 region, n×d.
+ * current parameters, statistics) + M-step, as sklearn counts n_iter. X: the n rows (an f32
+ * region n×d for a MixtureWorkspace, RowShards for streamed steps).
  */
-export function runEm(ws: MixtureWorkspace, X: Region<Float32Array>, n: number, opts: EmOptions): EmResult {
+export function runEm<D>(ws: EmSteps<D>, X: D, n: number, opts: EmOptions): EmResult {
   const nllTrace: number[] = [];
   let converged = false;
   let nIter = 0;

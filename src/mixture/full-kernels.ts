@@ -196,6 +196,12 @@ export function fullWorkspace(core: Core, K: number, d: number, r: FullRegions =
       scratchLength: r.scratch.length,
     },
     statsFromResp: (X, n, resp) => fullStatsFromResp(core, r, X, n, resp),
+    addRespStats(X, n, resp) {
+      checkRows(X, n, d);
+      core.call("respStatsFullF32", {
+        sumR: r.sumR.ptr, sumX: r.sumX.ptr, sumXX: r.sumXX.ptr, scratch: r.scratch.ptr, x: X.ptr, resp: resp.ptr, shift: r.means.ptr, n, d, k: K,
+      });
+    },
     mstep(regCovar) {
       fullMstep(core, r, regCovar);
       fullPrepare(core, r);

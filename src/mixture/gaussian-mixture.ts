@@ -5,12 +5,14 @@ import { CoreMatrix, inArena, type Matrix } from "../core/matrix.js";
 import { getCore, type Core } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
 import { Rng } from "../util/rng.js";
-import { chunkedWorkspace, type ChunkRunner } from "./chunked.js";
+import { CHUNK_STATS_BUDGET_BYTES, chunkedWorkspace, chunkRowsFor, statsBlockLayout, type ChunkRunner } from "./chunked.js";
 import { covarianceEntry, type ComponentVariance, type CovarianceType } from "./covariance.js";
 import { runEm } from "./em.js";
 import { MixtureSampler } from "./sample.js";
 import { checkDataLength, MixtureScorer } from "./scorer.js";
-import { initialResponsibilities, isRandomInit, type InitMethod, type InitSpec } from "./init.js";
+import { isRandomInit, startStatistics, type InitMethod, type InitSpec } from "./init.js";
+import { inMemoryShards, isRowShards, type RowShards } from "./shards.js";
+import { shardedSteps } from "./streamed.js";
 import { checkFits } from "../core/wasm.js";
 import type { CovarianceEntry } from "./covariance.js";
 
@@ -94,34 +96,46 @@ export class GaussianMixture {
   }
 
   /**
-   * Fit by EM on X (f32 row-major n×d); keeps the best of nInit starts by final ℓ. A CoreMatrix
+   * Fit by EM on X (f32 row-major n×d), or on rows that stay where they are (RowShards: e.g. a
+   * file read chunk by chunk by a ShardPool, src/parallel/shard-workers.ts — the same bits as
+   * the in-memory fit of the same rows); keeps the best of nInit starts by final ℓ. A CoreMatrix
    * in the fit's core (pool.core with a pool) is used in place; any other Matrix is copied in.
    */
-  fit(X: Matrix): this {
+  fit(X: Matrix | RowShards): this {
     const o = resolveOptions(this.options);
     const entry = covarianceEntry(o.covarianceType);
     const pool = this.options.pool;
     const fitCore = () => pool?.core ?? this.options.core ?? getCore();
     if (pool && this.options.core && this.options.core !== pool.core) throw new Error("options.core and options.pool.core differ");
-    const inPlace = X instanceof CoreMatrix && inArena(X, fitCore());
-    checkFitsMemory(X, o.nComponents, entry, inPlace ? fitCore() : undefined);
-    checkFitInput(X, o.nComponents);
-    const { rows: n, cols: d } = X;
+    const sharded = isRowShards(X);
+    const inPlace = !sharded && X instanceof CoreMatrix && inArena(X, fitCore());
+    if (!sharded) {
+      checkFitsMemory(X, o.nComponents, entry, inPlace ? fitCore() : undefined);
+      checkFitInput(X, o.nComponents);
+    }
+    const n = sharded ? X.n : X.rows;
+    const d = sharded ? X.d : X.cols;
+    if (sharded) checkShape(n, d, o.nComponents);
     const K = o.nComponents;
     const core = fitCore();
     const rng = new Rng(o.seed);
     let best: FitState | undefined;
     core.scoped(() => {
+      const ws = entry.workspace(core, K, d);
+      // The E-step and the start run in the same fixed row chunks (chunked.ts's rule, from n and
+      // the statistics' size), with or without a pool, in memory or streamed, so neither the
+      // thread count nor where the rows are changes a bit of the fit.
+      const chunkRows = chunkRowsFor(n, statsBlockLayout(ws.estepPlan).statsLength);
       // Nothing below may hold a view of X across an allocation: the kernels take X's pointer.
-      const Xr = inArena(X, core) ? X.region : core.putF32(X.data);
-      // The E-step always runs in fixed row chunks (chunked.ts), with or without a pool, so the
-      // thread count never changes a bit of the fit.
-      const ws = chunkedWorkspace(entry.workspace(core, K, d), core, { maxRows: n, runner: pool });
+      const Xr = sharded ? undefined : inArena(X, core) ? X.region : core.putF32(X.data);
+      const shards = sharded ? X : inMemoryShards(core, Xr!, n, d);
+      const fitOnce = sharded
+        ? () => runEm(shardedSteps(ws, o.covarianceType, chunkRows), X, n, o)
+        : () => runEm(chunkedWorkspace(ws, core, { maxRows: n, runner: pool }), Xr!, n, o);
       for (let r = 0; r < o.nInit; r++) {
-        const resp = initialResponsibilities(o.init, core, Xr, n, d, K, rng);
-        ws.statsFromResp(Xr, n, resp);
+        startStatistics(o.init, shards, core, ws, o.covarianceType, chunkRows, rng);
         ws.mstep(o.regCovar);
-        const run = runEm(ws, Xr, n, o);
+        const run = fitOnce();
         if (!Number.isFinite(run.nll)) {
           throw new Error(
             `EM reached a non-finite likelihood (${run.nll}): scale the input or raise regCovar (now ${o.regCovar})`,
@@ -305,8 +319,7 @@ function resolveOptions(o: GaussianMixtureOptions): Resolved {
 }
 
 function checkFitInput(X: Matrix, K: number): void {
-  if (X.rows < 1 || X.cols < 1) throw new UserError(`X has ${X.rows}×${X.cols} values: need at least one row and one column`);
-  if (K > X.rows) throw new UserError(`nComponents = ${K} exceeds the ${X.rows} rows of X`);
+  checkShape(X.rows, X.cols, K);
   checkDataLength(X);
   const x = X.data;
   for (let i = 0; i < x.length; i++) {
@@ -314,17 +327,24 @@ function checkFitInput(X: Matrix, K: number): void {
   }
 }
 
+function checkShape(n: number, d: number, K: number): void {
+  if (n < 1 || d < 1) throw new UserError(`X has ${n}×${d} values: need at least one row and one column`);
+  if (K > n) throw new UserError(`nComponents = ${K} exceeds the ${n} rows of X`);
+}
+
 /**
  * Refuse, before anything reads X.data, a fit whose buffers cannot fit in WASM32's 4 GiB: X (f32),
- * the n×K start responsibilities (f64), parameters, statistics and scratch (f64).
+ * the E-step's chunk blocks (at most CHUNK_STATS_BUDGET_BYTES), one chunk of start
+ * responsibilities, parameters, statistics and scratch (f64).
  */
 function checkFitsMemory(X: Matrix, K: number, entry: CovarianceEntry, inPlaceCore?: Core): void {
   const { rows: n, cols: d } = X;
   // X in place: it is already below the arena's top, so count only what the fit adds above it.
   const xBytes = inPlaceCore ? 0 : 4 * n * d;
+  const statsLength = 3 * entry.varianceLength(K, d);
   checkFits(
     // + the sparse E-step's feature-major parameters 2·d·(K + 1) and a thread's scratch K·d + 5·(d + 4)
-    xBytes + 8 * n * K + 8 * (3 * entry.varianceLength(K, d) + 4 * K * d + 2 * d * (K + 1) + K * d + 5 * (d + 4)),
+    xBytes + CHUNK_STATS_BUDGET_BYTES + 8 * chunkRowsFor(n, statsLength) * K + 8 * (statsLength + 4 * K * d + 2 * d * (K + 1) + K * d + 5 * (d + 4)),
     `GaussianMixture.fit on ${n}×${d} values with nComponents = ${K}`,
     inPlaceCore,
   );

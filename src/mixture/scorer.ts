@@ -3,7 +3,7 @@
 // file of any length costs one preparation and memory for one chunk. GaussianMixture's
 // predict/predictProba/scoreSamples go through it too. Node-free.
 import { inArena, type Matrix } from "../core/matrix.js";
-import type { Core } from "../core/wasm.js";
+import type { Core, Region } from "../core/wasm.js";
 import { UserError } from "../util/errors.js";
 import { CHUNK_ROWS, chunkRowsFor, runChunk, statsBlockLayout, type EstepJob, type StatsBlockLayout } from "./chunked.js";
 import { covarianceEntry, type CovarianceType, type CovarianceWorkspace } from "./covariance.js";
@@ -21,7 +21,13 @@ export interface MixtureParams {
   readonly nFeatures: number;
 }
 
+/** The learned state of `m` as plain arrays (a class instance carries more: options, a Core), to post to a worker. */
+export function plainParams(m: MixtureParams): MixtureParams {
+  return { covarianceType: m.covarianceType, weights: m.weights, means: m.means, variances: m.variances, nFeatures: m.nFeatures };
+}
+
 export class MixtureScorer {
+  readonly model: MixtureParams;
   readonly K: number;
   readonly d: number;
   private readonly core: Core;
@@ -34,6 +40,7 @@ export class MixtureScorer {
   /** Allocates in `core`'s arena (the caller frees it, e.g. with core.scoped around the scorer's use). */
   constructor(model: MixtureParams, core: Core) {
     this.core = core;
+    this.model = plainParams(model);
     this.K = model.weights.length;
     this.d = model.nFeatures;
     const ws = covarianceEntry(model.covarianceType).workspace(core, this.K, this.d);
@@ -53,29 +60,19 @@ export class MixtureScorer {
     return this.core.scoped(() => this.ws.logprob(inArena(X, this.core) ? X.region : this.core.putF32(X.data), X.rows));
   }
 
+  /** weightedLogProb of `rows` rows of X (f32 rows×d, a region of this scorer's core): Float64Array rows×K. */
+  weightedLogProbRegion(X: Region<Float32Array>, rows: number): Float64Array {
+    return this.ws.logprob(X, rows);
+  }
+
   /** Index of the most probable component per row: Int32Array n. */
   predict(X: Matrix): Int32Array {
-    const lp = this.weightedLogProb(X);
-    const K = this.K;
-    const out = new Int32Array(X.rows);
-    for (let i = 0; i < X.rows; i++) {
-      let b = 0;
-      for (let k = 1; k < K; k++) if (lp[i * K + k] > lp[i * K + b]) b = k;
-      out[i] = b;
-    }
-    return out;
+    return mostProbable(this.weightedLogProb(X), this.K);
   }
 
   /** Responsibilities p(k | x_i): Float64Array n×K row-major, rows sum to 1. */
   predictProba(X: Matrix): Float64Array {
-    const lp = this.weightedLogProb(X);
-    const K = this.K;
-    for (let i = 0; i < X.rows; i++) {
-      const row = lp.subarray(i * K, (i + 1) * K);
-      const lse = logSumExp(row);
-      for (let k = 0; k < K; k++) row[k] = Math.exp(row[k] - lse);
-    }
-    return lp;
+    return responsibilities(this.weightedLogProb(X), this.K);
   }
 
   /** log p(x_i) per row: Float64Array n. */
@@ -93,19 +90,33 @@ export class MixtureScorer {
    */
   chunkLogLikelihood(X: Matrix): number {
     this.check(X);
+    const core = this.core;
+    return core.scoped(() => this.estepChunk(inArena(X, core) ? X.region : core.putF32(X.data), X.rows));
+  }
+
+  /** f64 values of one chunk's statistics block (statsBlockLayout of the fit's E-step plan). */
+  get blockLength(): number {
+    return this.layout.blockBytes / 8;
+  }
+
+  /**
+   * The fit's E-step on `rows` rows of X (f32 rows×d, a region of this scorer's core) as one
+   * chunk: returns their Σ log p(x_i); with `block` (blockLength f64), also the chunk's
+   * statistics, which the fit sums over chunks in chunk order (chunked.ts's reduceChunkBlocks).
+   */
+  estepChunk(X: Region<Float32Array>, rows: number, block?: Float64Array): number {
     const plan = this.ws.estepPlan;
     const { blockBytes, statOffsets } = this.layout;
     const core = this.core;
-    return core.scoped(() => {
-      const Xr = inArena(X, core) ? X.region : core.putF32(X.data);
-      // the kernel adds into the block; the statistics are not used, only its return value
-      new Uint8Array(core.memory.buffer, this.block, blockBytes).fill(0);
-      const job: EstepJob = {
-        kernel: plan.kernel, args: plan.args as Record<string, number>, blocksPtr: this.block, blockBytes, statOffsets,
-        scratchPtrs: [this.scratch], xPtr: Xr.ptr, rowBytes: this.d * 4, n: X.rows, chunkRows: X.rows, nChunks: 1,
-      };
-      return runChunk(core.exports, job, 0, this.scratch);
-    });
+    // the kernel adds into the block
+    new Uint8Array(core.memory.buffer, this.block, blockBytes).fill(0);
+    const job: EstepJob = {
+      kernel: plan.kernel, args: plan.args as Record<string, number>, blocksPtr: this.block, blockBytes, statOffsets,
+      scratchPtrs: [this.scratch], xPtr: X.ptr, rowBytes: this.d * 4, n: rows, chunkRows: rows, nChunks: 1,
+    };
+    const ll = runChunk(core.exports, job, 0, this.scratch);
+    block?.set(new Float64Array(core.memory.buffer, this.block, blockBytes / 8));
+    return ll;
   }
 
   /** Rows per chunk of the fit's E-step on n rows (chunked.ts): what sourceLogLikelihood must read at a time. */
@@ -147,6 +158,28 @@ export function sourceLogLikelihood(scorer: MixtureScorer, source: ChunkedRows):
   const first = pass(source.rows === undefined ? CHUNK_ROWS : scorer.fitChunkRows(source.rows));
   if (source.rows !== undefined || scorer.fitChunkRows(first.n) === CHUNK_ROWS) return first;
   return pass(scorer.fitChunkRows(first.n));
+}
+
+/** The most probable component of each row of weighted log-probabilities lp (n×K): Int32Array n, ties to the lower index. */
+export function mostProbable(lp: Float64Array, K: number): Int32Array {
+  const n = lp.length / K;
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let b = 0;
+    for (let k = 1; k < K; k++) if (lp[i * K + k] > lp[i * K + b]) b = k;
+    out[i] = b;
+  }
+  return out;
+}
+
+/** Weighted log-probabilities lp (n×K) turned in place into responsibilities p(k | x_i) (rows sum to 1); returns lp. */
+export function responsibilities(lp: Float64Array, K: number): Float64Array {
+  for (let i = 0; i < lp.length / K; i++) {
+    const row = lp.subarray(i * K, (i + 1) * K);
+    const lse = logSumExp(row);
+    for (let k = 0; k < K; k++) row[k] = Math.exp(row[k] - lse);
+  }
+  return lp;
 }
 
 /** A data array shorter than rows×cols would let the kernels read past it into other arena buffers. */

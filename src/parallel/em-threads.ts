@@ -12,9 +12,12 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
+import type { MessagePort, Worker } from "node:worker_threads";
 import { Core, type CoreExports } from "../core/wasm.js";
 import { MAX_CHUNKS, runChunk, type ChunkRunner, type EstepJob } from "../mixture/chunked.js";
+import {
+  chunksByThread, claimChunks, drainErrors, newControl, openPass, passFailed, readyCount, startWorkers, waitDone, workerError,
+} from "./claims.js";
 
 /** Path of the threads build: build/core-mt.wasm (this file compiles to build/src/parallel/em-threads.js). */
 export const CORE_MT_WASM_PATH = fileURLToPath(new URL("../../core-mt.wasm", import.meta.url));
@@ -24,19 +27,6 @@ const PAGE = 65536;
 /** Pages of the shared memory: must match asconfig's threads target (initialMemory, maximumMemory). */
 const INITIAL_PAGES = 16;
 const MAXIMUM_PAGES = 65536;
-
-// Control words (Int32Array over a SharedArrayBuffer). CLAIM packs (generation << 16 | next chunk):
-// a worker claims chunk i of generation g only by compare-exchanging exactly that word, so a
-// late message from an earlier E-step can never take a chunk of the current one.
-const CLAIM = 0;
-const DONE = 1;
-const FAILED = 2;
-/** Workers that have instantiated the module (each adds 1 once). */
-const READY = 3;
-/** Chunks run by thread t (cumulative) at RUN_BY_THREAD + t. */
-const RUN_BY_THREAD = 4;
-/** If no chunk finishes for this long, a worker is presumed dead (the wait cannot see 'exit' events). */
-const STALL_MS = 120_000;
 
 /** Message from the pool to a worker. */
 export type WorkerMessage =
@@ -63,8 +53,8 @@ export interface EmThreadPoolOptions {
 export class EmThreadPool implements ChunkRunner {
   readonly core: Core;
   readonly threads: number;
-  private readonly workers: Worker[] = [];
-  private readonly errorPorts: MessagePort[] = [];
+  private readonly workers: Worker[];
+  private readonly errorPorts: MessagePort[];
   private readonly control: Int32Array;
   private readonly ll: Float64Array;
   private gen = 0;
@@ -76,23 +66,13 @@ export class EmThreadPool implements ChunkRunner {
     const module = new WebAssembly.Module(readFileSync(CORE_MT_WASM_PATH));
     const memory = new WebAssembly.Memory({ initial: INITIAL_PAGES, maximum: MAXIMUM_PAGES, shared: true });
     this.core = new Core(instantiateShared(module, memory));
-    const control = new SharedArrayBuffer((RUN_BY_THREAD + threads) * 4);
+    this.control = newControl(threads);
+    const control = this.control.buffer as SharedArrayBuffer;
     const ll = new SharedArrayBuffer(MAX_CHUNKS * 8);
-    this.control = new Int32Array(control);
     this.ll = new Float64Array(ll);
-    for (let t = 1; t < threads; t++) {
-      const w = new Worker(WORKER_URL);
-      // An uncaught worker error is also reported through its error port and FAILED; without
-      // this listener it would be rethrown on the main thread as an unhandled 'error' event.
-      w.on("error", () => {});
-      w.unref();
-      const { port1, port2 } = new MessageChannel();
-      port1.unref();
-      const init: WorkerMessage = { type: "init", module, memory, control, ll, thread: t, errors: port2 };
-      w.postMessage(init, [port2]);
-      this.workers.push(w);
-      this.errorPorts.push(port1);
-    }
+    ({ workers: this.workers, errorPorts: this.errorPorts } = startWorkers(WORKER_URL, threads, (thread, errors): WorkerMessage => (
+      { type: "init", module, memory, control, ll, thread, errors }
+    )));
   }
 
   /** Every chunk of `job`, on this thread and the workers; chunk c's Σ log p lands in ll[c]. */
@@ -100,22 +80,20 @@ export class EmThreadPool implements ChunkRunner {
     if (this.closed) throw new Error("EmThreadPool: run after close");
     if (job.nChunks > MAX_CHUNKS) throw new RangeError(`EmThreadPool: ${job.nChunks} chunks, at most ${MAX_CHUNKS}`);
     if (job.scratchPtrs.length < this.threads) throw new Error("EmThreadPool: the job has fewer scratch regions than threads");
-    const ctl = this.control;
-    // Errors of an earlier failed run that nobody read (this thread's own error won the race).
-    for (const port of this.errorPorts) while (receiveMessageOnPort(port)) {}
+    drainErrors(this.errorPorts);
     this.gen = (this.gen + 1) & 0x7fff;
-    Atomics.store(ctl, DONE, 0);
-    Atomics.store(ctl, FAILED, 0);
-    Atomics.store(ctl, CLAIM, this.gen << 16);
+    openPass(this.control, this.gen);
     const msg: WorkerMessage = { type: "run", gen: this.gen, job };
     for (const w of this.workers) w.postMessage(msg);
+    let own: unknown;
     try {
-      runClaimedChunks(this.core.exports, ctl, this.ll, this.gen, job, 0);
+      own = runClaimedChunks(this.core.exports, this.control, this.ll, this.gen, job, 0);
     } finally {
       // Even when this thread's chunk threw: the caller may free the blocks once run returns.
-      this.waitDone(job.nChunks);
+      waitDone(this.control, job.nChunks, "EmThreadPool");
     }
-    if (Atomics.load(ctl, FAILED) !== 0) throw new Error(`EM worker failed: ${this.workerError()}`);
+    if (own !== undefined) throw own;
+    if (passFailed(this.control)) throw new Error(`EM worker failed: ${this.workerError()}`);
     for (let c = 0; c < job.nChunks; c++) ll[c] = this.ll[c];
   }
 
@@ -125,15 +103,15 @@ export class EmThreadPool implements ChunkRunner {
    * workers take part from the first E-step, as a benchmark or a test of the split wants.
    */
   async ready(): Promise<void> {
-    while (Atomics.load(this.control, READY) < this.threads - 1) {
-      if (Atomics.load(this.control, FAILED) !== 0) throw new Error(`EM worker failed: ${this.workerError()}`);
+    while (readyCount(this.control) < this.threads - 1) {
+      if (passFailed(this.control)) throw new Error(`EM worker failed: ${this.workerError()}`);
       await new Promise((r) => setTimeout(r, 5));
     }
   }
 
   /** Chunks each thread has run so far (index 0: the calling thread). */
   chunksByThread(): number[] {
-    return Array.from({ length: this.threads }, (_, t) => Atomics.load(this.control, RUN_BY_THREAD + t));
+    return chunksByThread(this.control, this.threads);
   }
 
   /** Chunks run so far by all threads. */
@@ -149,33 +127,9 @@ export class EmThreadPool implements ChunkRunner {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  /** The failed worker's message: it is posted just after the worker counts its chunks done, so allow it a moment. */
+  /** The failed worker's message. */
   private workerError(): string {
-    const pause = new Int32Array(new SharedArrayBuffer(4));
-    for (let tries = 0; tries < 100; tries++) {
-      for (const port of this.errorPorts) {
-        const m = receiveMessageOnPort(port);
-        if (m) return (m.message as { message: string }).message;
-      }
-      Atomics.wait(pause, 0, 0, 10);
-    }
-    return "a kernel threw in a worker thread";
-  }
-
-  private waitDone(nChunks: number): void {
-    const ctl = this.control;
-    let last = Atomics.load(ctl, DONE);
-    let since = Date.now();
-    while (last < nChunks) {
-      Atomics.wait(ctl, DONE, last, 1000);
-      const now = Atomics.load(ctl, DONE);
-      if (now !== last) {
-        last = now;
-        since = Date.now();
-      } else if (Date.now() - since > STALL_MS) {
-        throw new Error(`EmThreadPool: no chunk finished for ${STALL_MS / 1000} s (a worker died?)`);
-      }
-    }
+    return workerError<{ message: string }>(this.errorPorts)?.message ?? "a kernel threw in a worker thread";
   }
 }
 
@@ -192,39 +146,17 @@ export function instantiateShared(module: WebAssembly.Module, memory: WebAssembl
   return { ...(instance.exports as Record<string, unknown>), memory } as CoreExports;
 }
 
-/** Worker side: count this worker as ready (see EmThreadPool.ready). */
-export function markWorkerReady(control: Int32Array): void {
-  Atomics.add(control, READY, 1);
-}
-
 /**
- * Claim chunks of generation `gen` until none is left, running each; chunk c's Σ log p goes
- * to ll[c] and DONE is incremented after it. Shared by the calling thread and the workers.
+ * Claim chunks of E-step `gen` until none is left, running each; chunk c's Σ log p goes to
+ * ll[c]. Returns the first error this thread hit, or undefined. Shared by the calling thread
+ * and the workers.
  */
 export function runClaimedChunks(
   exports: CoreExports, ctl: Int32Array, ll: Float64Array, gen: number, job: EstepJob, thread: number,
-): void {
-  let error: unknown;
-  for (;;) {
-    const v = Atomics.load(ctl, CLAIM);
-    const c = v & 0xffff;
-    if (v >>> 16 !== gen || c >= job.nChunks) break;
-    if (Atomics.compareExchange(ctl, CLAIM, v, v + 1) !== v) continue;
-    // After a failure every thread keeps claiming but skips the work, so DONE still reaches nChunks.
-    try {
-      if (Atomics.load(ctl, FAILED) === 0) {
-        ll[c] = runChunk(exports, job, c, job.scratchPtrs[thread]);
-        Atomics.add(ctl, RUN_BY_THREAD + thread, 1);
-      }
-    } catch (e) {
-      Atomics.store(ctl, FAILED, 1);
-      error ??= e;
-    } finally {
-      Atomics.add(ctl, DONE, 1);
-      Atomics.notify(ctl, DONE);
-    }
-  }
-  if (error !== undefined) throw error;
+): unknown {
+  return claimChunks(ctl, gen, job.nChunks, thread, (c) => {
+    ll[c] = runChunk(exports, job, c, job.scratchPtrs[thread]);
+  });
 }
 
 /** Bytes of the shared memory's maximum (the address space the pool reserves, not resident). */

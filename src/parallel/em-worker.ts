@@ -3,7 +3,8 @@
 // It never allocates in the arena: every pointer comes from the calling thread. Node only.
 import { parentPort, type MessagePort } from "node:worker_threads";
 import type { CoreExports } from "../core/wasm.js";
-import { instantiateShared, markWorkerReady, runClaimedChunks, type WorkerMessage } from "./em-threads.js";
+import { markReady } from "./claims.js";
+import { instantiateShared, runClaimedChunks, type WorkerMessage } from "./em-threads.js";
 
 let exports: CoreExports | undefined;
 let control: Int32Array;
@@ -18,13 +19,12 @@ parentPort!.on("message", (m: WorkerMessage) => {
     ll = new Float64Array(m.ll);
     thread = m.thread;
     errors = m.errors;
-    markWorkerReady(control);
+    markReady(control);
     return;
   }
-  try {
-    runClaimedChunks(exports!, control, ll, m.gen, m.job, thread);
-  } catch (e) {
-    // runClaimedChunks has set FAILED and counted every chunk it claimed as done; the pool reads this message synchronously.
+  const e = runClaimedChunks(exports!, control, ll, m.gen, m.job, thread);
+  if (e !== undefined) {
+    // claimChunks has set FAILED and counted every chunk this thread claimed as done; the pool reads this message synchronously.
     errors.postMessage({ message: `thread ${thread}: ${e instanceof Error ? e.message : String(e)}` });
   }
 });
