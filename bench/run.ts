@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg } from "node:os";
 import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { writeJsonAtomic } from "../src/util/atomic.js";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url)); // build/bench/
@@ -59,11 +60,6 @@ interface BenchResult {
   table?: string;
   stdout: string;
   stderrTail: string;
-}
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
 function runBench(file: string, timeoutMin: number): BenchResult {
@@ -121,15 +117,48 @@ function lscpuModel(): string {
   return /Model name:\s*(.+)/.exec(r.stdout ?? "")?.[1].trim() ?? cpus()[0]?.model ?? "unknown";
 }
 
+const USAGE = `usage: npm run bench -- [--only a,b] [--skip a,b] [--timeout-min 60] [--list]
+  runs every bench of build/bench/ one after the other, prints one table (ratio = reference / ours)
+  and writes bench/results/<date>.json; --list names the benches, --only/--skip choose by name`;
+
+/** The runner's flags (node:util parseArgs, strict: an unknown or malformed flag is a one-line error, never a silent full run). */
+function parseFlags(): { only?: string[]; skip: string[]; timeoutMin: number; list: boolean } | undefined {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        only: { type: "string" }, skip: { type: "string" }, "timeout-min": { type: "string" },
+        list: { type: "boolean" }, help: { type: "boolean", short: "h" },
+      },
+    }));
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message.split(". ")[0]} (npm run bench -- --help)\n`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return undefined;
+  }
+  const timeoutMin = Number(values["timeout-min"] ?? 60);
+  if (!(timeoutMin > 0)) {
+    process.stderr.write(`bench: --timeout-min: '${values["timeout-min"]}' is not a number of minutes > 0\n`);
+    process.exit(2);
+  }
+  return { only: values.only?.split(","), skip: values.skip?.split(",") ?? [], timeoutMin, list: values.list ?? false };
+}
+
 function main(): void {
-  const only = arg("only")?.split(",");
-  const skip = arg("skip")?.split(",") ?? [];
-  const timeoutMin = Number(arg("timeout-min") ?? 60);
-  const files = readdirSync(HERE)
-    .filter((f) => f.endsWith(".js") && f !== "run.js")
-    .map((f) => join(HERE, f))
-    .filter((f) => (!only || only.includes(basename(f, ".js"))) && !skip.includes(basename(f, ".js")));
-  if (process.argv.includes("--list")) {
+  const flags = parseFlags();
+  if (!flags) return;
+  const { only, skip, timeoutMin } = flags;
+  const all = readdirSync(HERE).filter((f) => f.endsWith(".js") && f !== "run.js").map((f) => basename(f, ".js"));
+  const unknown = [...(only ?? []), ...skip].filter((b) => !all.includes(b));
+  if (unknown.length) {
+    process.stderr.write(`bench: no bench named ${unknown.join(", ")} (there are: ${all.join(", ")})\n`);
+    process.exit(2);
+  }
+  const files = all.filter((b) => (!only || only.includes(b)) && !skip.includes(b)).map((b) => join(HERE, `${b}.js`));
+  if (flags.list) {
     for (const f of files) console.log(basename(f, ".js"));
     return;
   }

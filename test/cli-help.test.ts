@@ -3,7 +3,7 @@
 // the command's own checks), numbers shown as numbers and choices as choices, not as [string].
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parse as shellParse } from "shell-quote";
 import { commands } from "../src/cli/commands.js";
@@ -74,6 +74,28 @@ test("--help: numbers are not [string], a quoted default is not a number, choice
     }
   }
   assert.equal(failures, []);
+});
+
+
+// `npm run bench` takes flags too: an unknown one once ran every bench (about 8 minutes) instead of stopping
+const BENCH = fileURLToPath(new URL("../bench/run.js", import.meta.url));
+test("npm run bench: --help prints usage, an unknown flag or bench name is a one-line error with exit 2, --list names the benches", () => {
+  const run = (...args: string[]) => spawnSync(process.execPath, [BENCH, ...args], { encoding: "utf8", timeout: 30_000 });
+  const help = run("--help");
+  assert.is(help.status, 0);
+  assert.match(help.stdout, /^usage: npm run bench -- \[--only a,b\]/);
+  for (const [args, expect] of [
+    [["--bogus"], /^bench: Unknown option '--bogus' \(npm run bench -- --help\)$/],
+    [["--only", "nope"], /^bench: no bench named nope \(there are: .*em-speed.*\)$/],
+    [["--timeout-min", "x"], /^bench: --timeout-min: 'x' is not a number of minutes > 0$/],
+  ] as const) {
+    const r = run(...args);
+    assert.is(r.status, 2, args.join(" "));
+    assert.match(r.stderr.replace(/\n$/, ""), expect);
+    assert.is(r.stderr.trim().split("\n").length, 1);
+  }
+  const list = run("--list", "--only", "em-speed,vae");
+  assert.is(list.stdout, "em-speed\nvae\n");
 });
 
 test.run();
