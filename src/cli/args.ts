@@ -2,7 +2,6 @@
 // "1,3,5"). Every error is a one-line UserError naming the flag.
 import { existsSync, statSync } from "node:fs";
 import type { CommandModule } from "yargs";
-import type { InitMethod } from "../mixture/init.js";
 import { UserError } from "../util/errors.js";
 
 /** An example in a command's --help: a command line that works ("$0" is emlab; test/cli-help.test.ts parses each) and what it does. */
@@ -121,10 +120,6 @@ export function parseChoice<T extends string>(flag: string, raw: unknown, choice
   if (!(choices as readonly string[]).includes(v)) throw new UserError(choiceError(flag, v, choices));
   return v as T;
 }
-
-/** Every init method (a Record, so that a new InitMethod cannot be left out), in the order help lists them. */
-const INIT_ORDER: Record<InitMethod, true> = { "kmeans++": true, random: true, "random-assignment": true };
-export const INIT_METHODS = Object.keys(INIT_ORDER) as InitMethod[];
 
 /** An output directory flag: a value, and not the name of an existing file. */
 export function parseOutFlag(raw: unknown, flag = "out"): string {

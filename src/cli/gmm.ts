@@ -4,12 +4,13 @@
 import { COVARIANCE_TYPE_NAMES } from "../mixture/covariance.js";
 import { GMM_DEFAULTS } from "../mixture/gaussian-mixture.js";
 import { GMM_SWEEP_DEFAULTS, gmmRunLine, nonConvergedWarning, parametersMarkdown, runGmmSweep, STREAM_ABOVE_BYTES, sweepJson, sweepTable, type GmmSweepConfig, type GmmSweepEvent } from "../experiments/gmm-sweep.js";
+import { INIT_METHODS } from "../mixture/init.js";
 import { HEADER_MODES } from "../data/csv-parse.js";
 import { describeInput } from "../data/row-source.js";
 import { kListText } from "../util/k-list.js";
 import { acquireOutLock } from "../util/lock.js";
 import { progressOutput, withProgress } from "../util/progress.js";
-import { INIT_METHODS, numberOption, parseChoice, parseKList, parseNumberFlag, parseOptionalNumberFlag, parseOutFlag, parseStringFlag, parseThreadsFlag, SEED_RULE, threadsOption, type Command, type GlobalArgs, type NumberRule } from "./args.js";
+import { numberOption, parseChoice, parseKList, parseNumberFlag, parseOptionalNumberFlag, parseOutFlag, parseStringFlag, parseThreadsFlag, SEED_RULE, threadsOption, type Command, type GlobalArgs, type NumberRule } from "./args.js";
 import { HEADER_OPTION, parseShapeFlag, SHAPE_OPTION } from "./data-input.js";
 
 interface GmmArgs {

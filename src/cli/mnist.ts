@@ -1,11 +1,12 @@
 // `emlab mnist`: the GMM Bayes classifier on MNIST swept over K (Exercise 1b). See docs/mnist.md.
 import { COVARIANCE_TYPE_NAMES } from "../mixture/covariance.js";
+import { INIT_METHODS } from "../mixture/init.js";
 import { defaultNInit, defaultRegCovar, MNIST_DEFAULTS, mnistResultLine, mnistSummary, runMnist, type MnistConfig, type MnistKResult } from "../experiments/mnist.js";
 import type { UnitDone } from "../experiments/contract.js";
 import { kListText } from "../util/k-list.js";
 import { acquireOutLock } from "../util/lock.js";
 import { progressOutput, withProgress } from "../util/progress.js";
-import { INIT_METHODS, numberOption, parseChoice, parseKRange, parseNumberFlag, parseOutFlag, parseStringFlag, parseThreadsFlag, SEED_RULE, threadsOption, type Command, type NumberRule } from "./args.js";
+import { numberOption, parseChoice, parseKRange, parseNumberFlag, parseOutFlag, parseStringFlag, parseThreadsFlag, SEED_RULE, threadsOption, type Command, type NumberRule } from "./args.js";
 
 const PIXELS = 784;
 

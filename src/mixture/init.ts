@@ -14,7 +14,9 @@ import { BlockSum, statsBlockLayout } from "./chunked.js";
 import { covarianceEntry, type CovarianceType, type CovarianceWorkspace } from "./covariance.js";
 import type { ChunkMemo, ChunkOp, ChunkRows, RowShards } from "./shards.js";
 
-export type InitMethod = "kmeans++" | "random" | "random-assignment";
+/** The named starts, in the order help lists them (the CLI's --init choices). */
+export const INIT_METHODS = ["kmeans++", "random", "random-assignment"] as const;
+export type InitMethod = (typeof INIT_METHODS)[number];
 export type InitSpec = InitMethod | { labels: ArrayLike<number> } | { means: ArrayLike<number> };
 
 /** Whether `init` draws random numbers (restarts make sense only then). */
