@@ -89,6 +89,10 @@ test("sample: CSV on stdout and .npy files hold the rows of GaussianMixture.samp
   assert.equal(back.info, { format: "npy", version: "1.0", dtype: "float32", shape: [10_000, 10] });
   assert.ok(back.matrix.data.every((v, i) => Object.is(v, want.data[i])));
   assert.equal(readdirSync(dir).filter((f) => f.endsWith(".tmp")), []);
+  // without --seed, the library's default seed: the rows of gm.sample(n)
+  const byDefault = parseCsv((await emlab(["sample", "--model", modelFile, "--n", "50"])).stdout, "stdout").data;
+  const lib = gm.sample(50).X.data;
+  assert.ok(byDefault.length === lib.length && byDefault.every((v, i) => Object.is(v, lib[i])), "emlab sample = gm.sample(n) without --seed");
 });
 
 test("pandas-written CSV (header 0…d−1, index column) through gmm: the header decision is in --json's data", async () => {

@@ -2,6 +2,7 @@
 // in row order), written a chunk at a time as CSV (stdout or FILE.csv, no header: d values
 // per line) or as an .npy file of float32 (n × d), which appears only when complete.
 import { npyHeader } from "../data/npy.js";
+import { GMM_DEFAULTS } from "../mixture/gaussian-mixture.js";
 import { MixtureSampler } from "../mixture/sample.js";
 import { fileError, UserError } from "../util/errors.js";
 import { numberOption, parseNumberFlag, parseStringFlag, SEED_RULE, type Command, type GlobalArgs, type NumberRule } from "./args.js";
@@ -20,8 +21,8 @@ interface SampleArgs {
 /** --n: rows to draw. */
 const N_RULE: NumberRule = { integer: true, min: 1, max: Number.MAX_SAFE_INTEGER };
 
-/** --seed's default. */
-const SAMPLE_SEED = 1;
+/** --seed's default: the library's (gm.sample(n) draws the rows `emlab sample` prints without --seed). */
+const SAMPLE_SEED = GMM_DEFAULTS.seed;
 
 async function handler(a: SampleArgs & GlobalArgs): Promise<void> {
   const modelFile = parseStringFlag("model", a.model);
