@@ -5,7 +5,7 @@ import { once } from "node:events";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { describeFsError } from "../data/csv.js";
-import { CSV_DEFAULTS, HEADER_MODES, type HeaderMode } from "../data/csv-parse.js";
+import { CSV_DEFAULTS, HEADER_MODES } from "../data/csv-parse.js";
 import { BinaryRowSource, openRowSource, type RowSource } from "../data/row-source.js";
 import { covarianceEntry } from "../mixture/covariance.js";
 import { GaussianMixture } from "../mixture/gaussian-mixture.js";
@@ -13,7 +13,8 @@ import { AtomicFileWriter } from "../util/atomic.js";
 import { fileError, UserError } from "../util/errors.js";
 import { defaultThreads } from "../parallel/pool.js";
 import { ShardPool } from "../parallel/shard-workers.js";
-import { parseStringFlag, threadsOption } from "./args.js";
+import type { Argv } from "yargs";
+import { parseChoice, parseStringFlag, parseThreadsFlag, threadsOption } from "./args.js";
 
 /** The yargs option of --header (commands that read CSV); its value is checked by parseChoice("header", …, HEADER_MODES). */
 export const HEADER_OPTION = {
@@ -48,30 +49,60 @@ export const MODEL_OPTION = {
 } as const;
 
 /** The yargs option of --data (score, predict). */
-export const MODEL_DATA_OPTION = { type: "string", demandOption: true, describe: "CSV or .npy file with the model's number of columns" } as const;
+const MODEL_DATA_OPTION = { type: "string", demandOption: true, describe: "CSV, .npy or (with --shape) raw float32 file with the model's number of columns" } as const;
 
 /** The yargs option of --threads (score, predict). */
-export const THREADS_OPTION = threadsOption(
+const THREADS_OPTION = threadsOption(
   "threads that read and score chunks of an .npy or raw float32 --data (a CSV is parsed on one); the same numbers for any count",
   defaultThreads(),
 );
 
-/**
- * The rows of `source` on `threads` threads, each reading its own chunks (ShardPool), when it is a
- * binary file (.npy, raw float32) and threads > 1; undefined otherwise: a CSV is parsed in one
- * pass on this thread. The caller closes the pool.
- */
-export function modelDataShards(source: RowSource, threads: number): ShardPool | undefined {
-  return source instanceof BinaryRowSource && threads > 1 ? new ShardPool(source.layout, { threads }) : undefined;
+/** The flags of a saved model and a data file, which score and predict share. */
+export interface ModelDataArgs {
+  model: string;
+  data: string;
+  header: string;
+  shape?: string;
+  threads?: string;
 }
 
-/** The data file of score and predict as a row source, checked against the model's number of features. */
-export function openModelData(dataFile: string, header: HeaderMode, shape: [number, number] | undefined, gm: GaussianMixture, modelFile: string): RowSource {
+/** score's and predict's options for ModelDataArgs. */
+export function modelDataOptions<T>(y: Argv<T>): Argv<T> {
+  return y
+    .option("model", MODEL_OPTION)
+    .option("data", MODEL_DATA_OPTION)
+    .option("header", HEADER_OPTION)
+    .option("shape", SHAPE_OPTION)
+    .option("threads", THREADS_OPTION) as unknown as Argv<T>;
+}
+
+/** A checked model and data file: the rows as a source, and on threads > 1 for a binary file also as a ShardPool (the caller closes it). */
+export interface ModelData {
+  modelFile: string;
+  dataFile: string;
+  gm: GaussianMixture;
+  source: RowSource;
+  pool: ShardPool | undefined;
+}
+
+/**
+ * Checks ModelDataArgs, reads the model and opens the data, whose columns must be the model's
+ * features. A binary file (.npy, raw float32) on threads > 1 is also read by a ShardPool, each
+ * thread reading its own chunks; a CSV is parsed in one pass on this thread.
+ */
+export function openModelInput(a: ModelDataArgs): ModelData {
+  const modelFile = parseStringFlag("model", a.model);
+  const dataFile = parseStringFlag("data", a.data);
+  const header = parseChoice("header", a.header, HEADER_MODES);
+  const shape = parseShapeFlag(a.shape);
+  const threads = parseThreadsFlag(a.threads, defaultThreads());
+  const gm = readModelFile(modelFile);
   const source = openRowSource(dataFile, { header, shape });
   if (source.cols !== gm.nFeatures) {
     throw new UserError(`--data: ${dataFile} has ${source.cols} columns, the model ${modelFile} has ${gm.nFeatures} features`);
   }
-  return source;
+  const pool = source instanceof BinaryRowSource && threads > 1 ? new ShardPool(source.layout, { threads }) : undefined;
+  return { modelFile, dataFile, gm, source, pool };
 }
 
 /** A model file written by `emlab gmm --out` (model.json) or GaussianMixture.toJSON; errors name the file. */

@@ -6,44 +6,27 @@
 // data (the labels are written before it). A binary file (.npy, raw float32) is labelled by
 // --threads threads, each reading its own chunks; the output is the same for any count.
 import { nodeCore } from "../core/node.js";
-import { HEADER_MODES } from "../data/csv-parse.js";
 import type { RowSource } from "../data/row-source.js";
 import { mostProbable, MixtureScorer, responsibilities } from "../mixture/scorer.js";
-import { defaultThreads } from "../parallel/pool.js";
 import type { ShardPool } from "../parallel/shard-workers.js";
-import { parseChoice, parseStringFlag, parseThreadsFlag, type Command } from "./args.js";
-import {
-  HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, modelDataShards, openModelData, parseOutFileFlag, parseShapeFlag, readModelFile, rowOutput,
-  SHAPE_OPTION, THREADS_OPTION, type RowOutput,
-} from "./data-input.js";
+import type { Command } from "./args.js";
+import { modelDataOptions, openModelInput, parseOutFileFlag, rowOutput, type ModelDataArgs, type RowOutput } from "./data-input.js";
 
 /** Rows per chunk: memory is this many rows of the data (f32) and of K log-probabilities (f64), per thread. */
 const PREDICT_CHUNK_ROWS = 8192;
 /** Chunks per pass of a ShardPool, per thread: the rows labelled before they are written out. */
 const CHUNKS_PER_THREAD = 4;
 
-interface PredictArgs {
-  model: string;
-  data: string;
-  header: string;
-  shape?: string;
-  threads?: string;
+interface PredictArgs extends ModelDataArgs {
   proba: boolean;
   json: boolean;
   out?: string;
 }
 
 async function handler(a: PredictArgs): Promise<void> {
-  const modelFile = parseStringFlag("model", a.model);
-  const dataFile = parseStringFlag("data", a.data);
-  const header = parseChoice("header", a.header, HEADER_MODES);
   const outFile = parseOutFileFlag(a.out);
-  const shape = parseShapeFlag(a.shape);
-  const threads = parseThreadsFlag(a.threads, defaultThreads());
-  const gm = readModelFile(modelFile);
-  const source = openModelData(dataFile, header, shape, gm, modelFile);
+  const { gm, source, pool } = openModelInput(a);
   const core = nodeCore();
-  const pool = modelDataShards(source, threads);
   // not core.scoped: it would free the scorer when the async body first awaits
   const mark = core.mark();
   try {
@@ -130,12 +113,7 @@ export const predictCommand: Command<PredictArgs> = {
   command: "predict",
   describe: "label every row of a data file (CSV or .npy) with a saved model's most probable component, in chunks",
   builder: (y) =>
-    y
-      .option("model", MODEL_OPTION)
-      .option("data", MODEL_DATA_OPTION)
-      .option("header", HEADER_OPTION)
-      .option("shape", SHAPE_OPTION)
-      .option("threads", THREADS_OPTION)
+    modelDataOptions(y)
       .option("proba", { type: "boolean", default: false, describe: "also the responsibilities p(k | x) of each row" })
       .option("json", { type: "boolean", default: false, describe: 'one JSON document: {"labels": [...]} (and "proba": [[...], ...])' })
       .option("out", { type: "string", describe: "write to this file (it appears only when complete) instead of stdout" }) as any,

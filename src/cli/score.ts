@@ -5,35 +5,19 @@
 // last bit. Order of work: flags, the model, the data's header; then the pass over the rows;
 // output at the end.
 import { nodeCore } from "../core/node.js";
-import { HEADER_MODES } from "../data/csv-parse.js";
 import { describeInput } from "../data/row-source.js";
 import { MixtureScorer, sourceLogLikelihood } from "../mixture/scorer.js";
 import { shardsLogLikelihood } from "../mixture/streamed.js";
-import { defaultThreads } from "../parallel/pool.js";
-import { parseChoice, parseStringFlag, parseThreadsFlag, type Command } from "./args.js";
-import {
-  HEADER_OPTION, MODEL_DATA_OPTION, MODEL_OPTION, modelDataShards, openModelData, parseShapeFlag, readModelFile, SHAPE_OPTION, THREADS_OPTION,
-} from "./data-input.js";
+import type { Command } from "./args.js";
+import { modelDataOptions, openModelInput, type ModelDataArgs } from "./data-input.js";
 
-interface ScoreArgs {
-  model: string;
-  data: string;
-  header: string;
-  shape?: string;
-  threads?: string;
+interface ScoreArgs extends ModelDataArgs {
   json: boolean;
 }
 
 async function handler(a: ScoreArgs): Promise<void> {
-  const modelFile = parseStringFlag("model", a.model);
-  const dataFile = parseStringFlag("data", a.data);
-  const header = parseChoice("header", a.header, HEADER_MODES);
-  const shape = parseShapeFlag(a.shape);
-  const threads = parseThreadsFlag(a.threads, defaultThreads());
-  const gm = readModelFile(modelFile);
-  const source = openModelData(dataFile, header, shape, gm, modelFile);
+  const { modelFile, dataFile, gm, source, pool } = openModelInput(a);
   const core = nodeCore();
-  const pool = modelDataShards(source, threads);
   let n: number;
   let logLikelihood: number;
   try {
@@ -65,12 +49,7 @@ export const scoreCommand: Command<ScoreArgs> = {
   command: "score",
   describe: "log-likelihood of a data file (CSV or .npy) under a saved model (model.json), read in chunks",
   builder: (y) =>
-    y
-      .option("model", MODEL_OPTION)
-      .option("data", MODEL_DATA_OPTION)
-      .option("header", HEADER_OPTION)
-      .option("shape", SHAPE_OPTION)
-      .option("threads", THREADS_OPTION)
+    modelDataOptions(y)
       .option("json", { type: "boolean", default: false, describe: 'print one JSON document: {"n", "nll", "meanLogLikelihood", "data", "model"}' }) as any,
   examples: [
     ["$0 score --model out/gmm/model.json --data data/gmm_dataset.csv", "NLL of the data the model was fitted on (equals the fit's)"],
