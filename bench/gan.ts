@@ -1,12 +1,15 @@
 // Seconds per GAN epoch (469 D+G step pairs at batch 128 over MNIST's 60000 images), emlab's ONNX
 // training graph in onnxruntime-node against PyTorch on the same architecture and optimiser.
-//   node build/bench/gan.js [--steps 469] [--torch-steps N] [--threads 2] [--chunk 32] [--epochs 0] [--no-torch] [--json]
+//   node build/bench/gan.js [--steps 469] [--torch-steps N] [--threads 2] [--chunk 32] [--epochs 0] [--no-torch] [--no-profile] [--json]
 // --steps: time that many step pairs on MNIST batches (469 = one epoch) and extrapolate to an epoch;
 // emlab runs them as runGan does, in chunks of --chunk steps per session.run (GAN_CHUNK_STEPS).
 // --epochs E: also run `runGan` for E full epochs (with test evaluation) into a temporary directory.
 // PyTorch runs the same number of steps in an inline script when /usr/bin/python3 (or python3) can
 // import torch (apt-get install -y python3-torch); it is never a product dependency.
 // "cpu" is the process CPU time over all threads: on a shared machine it is steadier than wall time.
+// Then where the time goes (unless --no-profile): onnxruntime's profiler on the step graph, Adam
+// alone in a chunk Loop, this machine's float32 GEMM rate (PyTorch and numpy, when present), and
+// the floor these imply for an epoch of this design.
 // --json: the last line is {"rows": [...]} for `npm run bench`'s table.
 
 import { spawnSync } from "node:child_process";
@@ -15,11 +18,12 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultMnistDir, loadMnist } from "../src/data/mnist.js";
 import { GAN_CHUNK_STEPS, GAN_DEFAULTS, runGan } from "../src/experiments/gan.js";
-import { GAN_DROPOUT, ganChunkGraph, GanChunkFeeds, initGan, toTanhRange } from "../src/models/gan.js";
+import { GAN_ARCH, GAN_DROPOUT, GAN_OPTIM, ganChunkGraph, GanChunkFeeds, ganStepGraph, initGan, stepPairFlops, toTanhRange } from "../src/models/gan.js";
 import { MaskRng } from "../src/train/dropout.js";
-import { sessionFor, TrainStep } from "../src/onnx/index.js";
+import { adam, Builder, loopSteps, serialize, sessionFor, TrainStep } from "../src/onnx/index.js";
 import { batchChunks, epochOrder } from "../src/train/batches.js";
 import { Rng } from "../src/util/rng.js";
+import { ELEMENTWISE_OPS, GEMM_OPS, opTime, pct, profileOps, topOps } from "./lib/ort-profile.js";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -117,6 +121,97 @@ console.log(`emlab/onnxruntime  wall ${f1(e.wall)} s → ${f1(perEpoch(e.wall))}
 const t = torchSteps();
 if (typeof t === "string") console.log(`pytorch            ${t}`);
 else console.log(`pytorch ${t.version} (${t.threads} threads, ${TORCH_STEPS} steps)  wall ${f1(t.wall)} s → ${f1(perEpoch(t.wall, TORCH_STEPS))} s/epoch; cpu ${f1(t.cpu)} s → ${f1(perEpoch(t.cpu / THREADS, TORCH_STEPS))} s/epoch at ${THREADS} busy cores; last losses D ${t.d.toFixed(3)} G ${t.g.toFixed(3)}`);
+
+// ---------------------------------------------------------------- where the time goes
+
+/** ms per step pair of Adam alone over both networks' parameters, in a Loop of CHUNK steps as in training (the gradient: one Mul per tensor). */
+async function adamAlone(): Promise<{ ms: number; params: number }> {
+  const step = ganStepGraph(undefined, { dropout: DROPOUT });
+  const b = new Builder("gan-adam-only");
+  const s = b.input("s", "float32", []);
+  const sections = step.sections.map((sec, k) => {
+    const grads = new Map<string, string>();
+    for (const slot of sec.slots) {
+      const t = step.graph.typeOf(slot.param);
+      const p = b.input(slot.param, t.dtype, t.shape);
+      grads.set(p, b.mul(p, s));
+    }
+    return adam(b, grads, { ...GAN_OPTIM, prefix: k === 0 ? "D." : "G." });
+  });
+  const g = loopSteps(b.graph, { carried: new Map([...sections[0].next, ...sections[1].next]) });
+  const init = initGan(new Rng(1));
+  const params = { ...init.G, ...init.D };
+  const t = new TrainStep(await sessionFor(g, { threads: THREADS }), g, sections, { params });
+  const feed = { s: new Float32Array(CHUNK).fill(1e-3) };
+  await t.run(feed, { steps: CHUNK });
+  const reps = 6;
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) await t.run(feed, { steps: CHUNK });
+  return { ms: (performance.now() - t0) / (reps * CHUNK), params: Object.values(params).reduce((n, p) => n + p.length, 0) };
+}
+
+/** onnxruntime's profiler on the step graph, one step per run (the profiler adds time: read the shares). */
+async function stepProfile(): Promise<{ gemm: number; elementwise: number; kernelMs: number; line: string }> {
+  const sg = ganStepGraph(undefined, { dropout: DROPOUT });
+  const init = initGan(new Rng(1));
+  const real = toTanhRange(loadMnist("train", { limit: BATCH }).images.data);
+  const feeds = new GanChunkFeeds(1, BATCH, DROPOUT);
+  const rng = new Rng(2), maskRng = new MaskRng(3);
+  let trainer: TrainStep | undefined;
+  const prof = await profileOps(serialize(sg.graph), async (session) => {
+    trainer ??= new TrainStep(session, sg.graph, sg.sections, { params: { ...init.G, ...init.D } });
+    const next = feeds.next({ steps: 1, rows: BATCH, x: real }, rng, maskRng);
+    await trainer.run(next.feeds, next.dims);
+  }, { runs: 40, threads: THREADS });
+  const perRun = (us: number) => us / prof.runs / 1000;
+  return { gemm: perRun(opTime(prof, GEMM_OPS)), elementwise: perRun(opTime(prof, ELEMENTWISE_OPS)), kernelMs: perRun(prof.kernelUs), line: topOps(prof) };
+}
+
+const GEMM_RATE = String.raw`
+import sys, time, json, numpy as np
+m, k, n, threads = map(int, sys.argv[1:5])
+r = np.random.default_rng(0); a = r.random((m, k), dtype=np.float32); b = r.random((k, n), dtype=np.float32)
+def rate(f):
+    for _ in range(3): f()
+    reps, t = 0, time.perf_counter()
+    while time.perf_counter() - t < 1.0: f(); reps += 1
+    return 2 * m * k * n * reps / (time.perf_counter() - t) / 1e9
+out = {"numpy": rate(lambda: a @ b)}
+try:
+    import torch
+    torch.set_num_threads(threads); ta, tb = torch.from_numpy(a), torch.from_numpy(b)
+    out["torch"] = rate(lambda: ta @ tb)
+except ImportError: pass
+print(json.dumps(out))
+`;
+
+/** GFLOP/s of a float32 m×k·k×n product in numpy (its BLAS's threads) and PyTorch (THREADS), when python3 has them. */
+function gemmRate(m: number, k: number, n: number): Record<string, number> | string {
+  for (const py of ["/usr/bin/python3", "python3"]) {
+    const r = spawnSync(py, ["-c", GEMM_RATE, String(m), String(k), String(n), String(THREADS)], { encoding: "utf8" });
+    if (r.status === 0) return JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, number>;
+  }
+  return "no python3 with numpy";
+}
+
+if (!process.argv.includes("--no-profile")) {
+  const flops = stepPairFlops(BATCH);
+  const p = await stepProfile();
+  console.log(`where the time goes — onnxruntime profiler on the step graph (40 single steps; it adds time, read the shares): Gemm ${pct(p.gemm, p.kernelMs)} of kernel time (${(flops / (p.gemm / 1000) / 1e9).toFixed(0)} GFLOP/s on ${(flops / 1e9).toFixed(2)} GFLOP per pair), Add/Sub/Mul/Div/Sqrt (Adam) ${pct(p.elementwise, p.kernelMs)}, rest ${pct(p.kernelMs - p.gemm - p.elementwise, p.kernelMs)}; ${p.line}`);
+  const a = await adamAlone();
+  console.log(`Adam alone over both networks' ${(a.params / 1e6).toFixed(2)} M parameters, ${CHUNK} steps per run (+ one Mul per tensor for the gradient): ${a.ms.toFixed(1)} ms per step pair`);
+  const [m, k, n] = [2 * BATCH, GAN_ARCH.discriminator[0], GAN_ARCH.discriminator[1]];
+  const rates = gemmRate(m, k, n);
+  if (typeof rates === "string") console.log(`this machine's float32 GEMM: ${rates}`);
+  else {
+    console.log(`this machine's float32 GEMM on the D step's ${m}×${k}·${k}×${n}: ${Object.entries(rates).map(([lib, r]) => `${lib} ${r.toFixed(0)} GFLOP/s`).join(", ")}`);
+    const best = Math.max(...Object.values(rates));
+    const pairMs = (flops / (best * 1e9)) * 1000 + a.ms;
+    const floorEpoch = (pairMs / 1000) * PER_EPOCH;
+    const vs = typeof t === "string" ? "" : `, at most ${(perEpoch(t.wall, TORCH_STEPS) / floorEpoch).toFixed(1)}× PyTorch's epoch above`;
+    console.log(`floor of this design here: ${(flops / 1e9).toFixed(2)} GFLOP at ${best.toFixed(0)} GFLOP/s = ${(pairMs - a.ms).toFixed(1)} ms + Adam ${a.ms.toFixed(1)} ms = ${pairMs.toFixed(1)} ms per pair → ${floorEpoch.toFixed(1)} s per epoch${vs}`);
+  }
+}
 
 if (EPOCHS > 0) {
   const out = mkdtempSync(join(tmpdir(), "emlab-gan-bench-"));

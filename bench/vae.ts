@@ -8,7 +8,7 @@
 // test loss, emlab against PyTorch in the same run).
 
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import * as ort from "onnxruntime-node";
@@ -18,6 +18,7 @@ import { buildTrainChunk, buildTrainStep, initVae, lossTerms, vaeParamNames, typ
 import { Builder, TrainStep, createSession, gradients, linearParams, serialize, toOrt } from "../src/onnx/index.js";
 import { batches, epochOrder } from "../src/train/batches.js";
 import { Rng } from "../src/util/rng.js";
+import { ELEMENTWISE_OPS, GEMM_OPS, opTime, pct, profileOps, topOps } from "./lib/ort-profile.js";
 
 const arg = (name: string, dflt: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -119,36 +120,13 @@ async function breakdown(): Promise<void> {
   });
 
   // per op type, from onnxruntime's profiler
-  const prefix = join(tmpdir(), `emlab-vae-prof-${process.pid}`);
-  const ps = await ort.InferenceSession.create(serialize(t.graph), {
-    intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: "sequential", graphOptimizationLevel: "all",
-    enableProfiling: true, profileFilePrefix: prefix, extra: { session: { intra_op: { allow_spinning: "0" } } },
-  });
-  for (let i = 0; i < 50; i++) await ps.run(feeds, fetches);
-  ps.endProfiling();
-  const dir = tmpdir();
-  const file = readdirSync(dir).filter((f) => join(dir, f).startsWith(prefix) && f.endsWith(".json")).map((f) => join(dir, f))[0];
-  if (!file) return;
-  const events = JSON.parse(readFileSync(file, "utf8")) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
-  rmSync(file, { force: true });
-  const byOp = new Map<string, number>();
-  let runUs = 0;
-  for (const e of events) {
-    if (e.cat === "Session" && e.name === "model_run") runUs += e.dur;
-    if (e.cat === "Node" && e.name.endsWith("_kernel_time") && e.args?.op_name) byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + e.dur);
-  }
-  const kernels = [...byOp.values()].reduce((s, v) => s + v, 0);
-  const group = (ops: string[]) => ops.reduce((s, o) => s + (byOp.get(o) ?? 0), 0);
-  const gemm = group(["Gemm", "FusedGemm", "MatMul"]);
-  const elementwise = group(["Add", "Sub", "Mul", "Div", "Sqrt"]);
-  console.log(`  onnxruntime profile (${runs(events)} runs): kernels ${(kernels / runs(events) / 1000).toFixed(2)} ms of ${(runUs / runs(events) / 1000).toFixed(2)} ms per run;` +
-    ` Gemm ${pct(gemm, kernels)}, Add/Sub/Mul/Div/Sqrt (mostly Adam) ${pct(elementwise, kernels)}, rest ${pct(kernels - gemm - elementwise, kernels)}`);
-  const top = [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k} ${pct(v, kernels)}`);
-  console.log(`  top ops: ${top.join(", ")}`);
+  const prof = await profileOps(serialize(t.graph), (ps) => ps.run(feeds, fetches), { runs: 50, threads: THREADS });
+  const gemm = opTime(prof, GEMM_OPS);
+  const elementwise = opTime(prof, ELEMENTWISE_OPS);
+  console.log(`  onnxruntime profile (${prof.runs} runs): kernels ${(prof.kernelUs / prof.runs / 1000).toFixed(2)} ms of ${(prof.runUs / prof.runs / 1000).toFixed(2)} ms per run;` +
+    ` Gemm ${pct(gemm, prof.kernelUs)}, Add/Sub/Mul/Div/Sqrt (mostly Adam) ${pct(elementwise, prof.kernelUs)}, rest ${pct(prof.kernelUs - gemm - elementwise, prof.kernelUs)}`);
+  console.log(`  top ops: ${topOps(prof)}`);
 }
-
-const runs = (events: { cat: string; name: string }[]) => Math.max(1, events.filter((e) => e.cat === "Session" && e.name === "model_run").length);
-const pct = (a: number, b: number) => `${((100 * a) / b).toFixed(0)} %`;
 
 async function epochs(): Promise<VaeEpoch[]> {
   console.log(`\nFull MNIST: ${EPOCHS} epoch(s), batch ${BATCH}, Adam lr 1e-3, seed 1, intraOpNumThreads ${THREADS} (load average ${load()})`);

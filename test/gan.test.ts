@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   D_MASKS, D_MASK_WIDTHS, discriminatorForward, discriminatorModel, evalGraph, G_PASS_MASKS, ganChunkGraph, GanChunkFeeds, ganStepGraph,
-  generatorForward, generatorModel, initGan, layerSpecs, parameterCount, stepMasks, type Params,
+  generatorForward, generatorModel, initGan, layerSpecs, parameterCount, stepMasks, stepPairFlops, type Params,
 } from "../src/models/gan.js";
 import { MaskRng } from "../src/train/dropout.js";
 import { batchChunks } from "../src/train/batches.js";
@@ -75,6 +75,19 @@ test("the step graph: one forward pass of G, 30 Gemms, both networks' state out;
   assert.equal(D_MASKS.map((m) => graph.typeOf(m).shape), [["both", 1024], ["both", 512], ["both", 256]]);
   assert.equal(G_PASS_MASKS.map((m) => graph.typeOf(m).shape), [["batch", 1024], ["batch", 512], ["batch", 256]]);
   assert.ok(!ganStepGraph(undefined, { dropout: 0 }).graph.inputs.some((i) => i.includes("mask")));
+  // the benches' FLOP count (stepPairFlops) is the sum of 2·M·K·N over these Gemms at batch 128
+  const B = 128;
+  const dim = (d: string | number) => (d === "batch" ? B : d === "both" ? 2 * B : d);
+  let flops = 0;
+  for (const n of graph.nodes.filter((n) => n.opType === "Gemm")) {
+    const [a, b] = [graph.typeOf(n.inputs[0]).shape.map(dim), graph.typeOf(n.inputs[1]).shape.map(dim)];
+    const [m, k] = n.attrs.transA ? [a[1], a[0]] : [a[0], a[1]];
+    const cols = n.attrs.transB ? b[0] : b[1];
+    assert.ok([m, k, cols].every((v) => typeof v === "number"), `Gemm ${n.outputs[0]}: shapes ${a} · ${b}`);
+    flops += 2 * Number(m) * Number(k) * Number(cols);
+  }
+  assert.is(flops, stepPairFlops(B));
+  assert.ok(Math.abs(stepPairFlops(B) / 1e9 - 3.71) < 0.01, `${stepPairFlops(B)}`);
 });
 
 /** One step of the combined graph from `init`; returns the new parameters and the losses. */

@@ -88,6 +88,22 @@ export function layerSpecs(net: "G" | "D"): Layers {
   return dims.slice(1).map((out, i) => ({ W: `${net}.fc${i + 1}.W`, b: `${net}.fc${i + 1}.b`, inDim: dims[i], outDim: out }));
 }
 
+/**
+ * FLOP (2 per multiply-add) of the Gemms of one D+G step pair at batch B, as ganStepGraph runs them:
+ * G's forward once; the D step over 2B rows [real; fake]: D's forward, its weight gradients and its
+ * input gradients but the first layer's; the G step over B rows: D′'s forward and input gradients
+ * (every layer: they reach G), G's weight gradients and input gradients but the first layer's.
+ * Biases and elementwise work are not counted: ≈ 3.71 GFLOP at B = 128 (the benches' GFLOP/s).
+ */
+export function stepPairFlops(B: number): number {
+  const macs = (w: readonly number[]) => w.slice(1).reduce((sum, out, i) => sum + w[i] * out, 0);
+  const g = GAN_ARCH.generator, d = GAN_ARCH.discriminator;
+  const G = macs(g), D = macs(d);
+  const dStep = 2 * B * (D + D + (D - d[0] * d[1]));
+  const gStep = B * (D + D + G + (G - g[0] * g[1]));
+  return 2 * (B * G + dStep + gStep);
+}
+
 /** Declares a network's parameters: graph inputs, or initializers holding `values` (exported models). */
 function declare(b: Builder, net: "G" | "D", values?: Params): Layers {
   const layers = layerSpecs(net);
