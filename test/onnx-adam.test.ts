@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { AdamOptions, Builder, TrainStep, adam, bceWithLogits, gradients, initLinear, linear, linearParams, meanAll, sessionFor, sumAll } from "../src/onnx/index.js";
+import { AdamOptions, Builder, TrainStep, adam, bceWithLogits, gradients, initLinear, linear, linearParams, loopSteps, meanAll, sessionFor, sumAll } from "../src/onnx/index.js";
 import { Rng } from "../src/util/rng.js";
 
 // tiny regression: loss = Σᵢ (w·xᵢ + c − tᵢ)², parameters w [2] and c [] (a scalar)
@@ -131,6 +131,52 @@ test("GAN-shaped graph: two Adam sections (D., G. prefixes), fake batch stopped 
   assert.ok(Math.abs(trainer.param("m.w")[0] - gw) < 1e-12, "m.w = m/(1 − β1) = g after one step");
   assert.is(trainer.param("D.step")[0], 1);
   assert.is(trainer.param("G.step")[0], 1);
+});
+
+test("flushSubnormalMoments: a moment stuck at the smallest subnormal becomes 0; parameters and losses stay the same bits", async () => {
+  // y = x·w (float32, w [3]): column 2 of x is 1e-30 in the first step and 0 after it, so w[2]'s
+  // gradient is exactly 0 from step 2 on and its first moment decays by β1 = 0.9 per step into the
+  // subnormals, where round-to-nearest holds it for good at k·2⁻¹⁴⁹ with k ≤ 4 (0.9·k rounds back to k)
+  const n = 8, steps = 400;
+  const b = new Builder("flush");
+  const x = b.input("x", "float32", ["batch", 3]);
+  const t = b.input("t", "float32", ["batch"]);
+  const w = b.input("w", "float32", [3]);
+  const d = b.sub(b.reduceSum(b.mul(x, w), [1], false), t);
+  const loss = sumAll(b, b.mul(d, d), "loss");
+  b.output(loss);
+  const section = adam(b, gradients(b, loss, [w]), { lr: 0.01, beta1: 0.9 });
+  const chunk = loopSteps(b.graph, { carried: section.next });
+  const session = await sessionFor(chunk, { threads: 1 });
+  const rng = new Rng(3);
+  const xs = new Float32Array(steps * n * 3), ts = new Float32Array(steps * n);
+  for (let s = 0; s < steps; s++) {
+    for (let i = 0; i < n; i++) {
+      const row = (s * n + i) * 3;
+      xs[row] = rng.normal();
+      xs[row + 1] = rng.normal();
+      xs[row + 2] = s === 0 ? 1e-30 : 0;
+      ts[s * n + i] = 0.5 * xs[row] - xs[row + 1];
+    }
+  }
+  const half = (h: number) => ({ x: xs.subarray(h * (steps / 2) * n * 3, (h + 1) * (steps / 2) * n * 3), t: ts.subarray(h * (steps / 2) * n, (h + 1) * (steps / 2) * n) });
+  const dims = { steps: steps / 2, batch: n };
+  const run = async (flush: boolean) => {
+    const trainer = new TrainStep(session, chunk, section, { params: { w: Float32Array.of(0.1, 0.2, 0.3) } });
+    const first = await trainer.run(half(0), dims);
+    const flushed = flush ? trainer.flushSubnormalMoments() : 0;
+    const second = await trainer.run(half(1), dims);
+    return { trainer, flushed, losses: [...first.loss, ...second.loss] };
+  };
+  const plain = await run(false);
+  const flushed = await run(true);
+  const m = plain.trainer.param("m.w");
+  assert.ok(Math.abs(m[2]) > 0 && Math.abs(m[2]) <= 4 * 2 ** -149, `the case occurs: the moment is stuck among the smallest subnormals (${m[2]})`);
+  assert.is(flushed.flushed, 1);
+  assert.is(flushed.trainer.param("m.w")[2], 0);
+  assert.equal(Array.from(flushed.trainer.param("w")), Array.from(plain.trainer.param("w")), "same parameters, bit for bit");
+  assert.equal(flushed.losses, plain.losses, "same losses, bit for bit");
+  assert.is(flushed.trainer.flushSubnormalMoments(), 0, "nothing left to flush");
 });
 
 test("adam rejects an empty parameter set and mixed dtypes", () => {

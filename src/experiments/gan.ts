@@ -259,6 +259,8 @@ async function trainLocked(config: GanConfig & { out: string }, trainImages: Mat
       }
       opts.progress?.batch?.(e, chunk.index + chunk.steps, nBatches);
     }
+    // once per epoch, whatever the chunk size: stuck subnormal moments slow x86 CPUs and move nothing
+    t.flushSubnormalMoments();
     const testLoss = await evaluate(evSess, ev.graph, test, nTest, testZ, { ...paramsOf(t, "G"), ...paramsOf(t, "D") });
     const cpu = process.cpuUsage(c0);
     const rec: EpochRecord = { epoch: e, seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6, trainG: sumG / nBatches, trainD: sumD / nBatches, testG: testLoss.g, testD: testLoss.d };

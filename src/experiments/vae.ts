@@ -188,6 +188,8 @@ async function trainEpoch(s: Sessions, train: Matrix, c: VaeConfig, shuffle: Rng
     bar.update(done, `loss ${(loss / (done * c.batchSize)).toFixed(2)}`);
   }
   if (!Number.isFinite(loss)) throw new Error(`VAE training diverged (loss ${loss}); try a smaller --lr`);
+  // once per epoch, whatever the chunk size: stuck subnormal moments slow x86 CPUs and move nothing
+  s.step.flushSubnormalMoments();
   return { loss: loss / train.rows, rec: rec / train.rows, kl: kl / train.rows };
 }
 
