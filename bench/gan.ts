@@ -124,30 +124,47 @@ else console.log(`pytorch ${t.version} (${t.threads} threads, ${TORCH_STEPS} ste
 
 // ---------------------------------------------------------------- where the time goes
 
-/** ms per step pair of Adam alone over both networks' parameters, in a Loop of CHUNK steps as in training (the gradient: one Mul per tensor). */
-async function adamAlone(): Promise<{ ms: number; params: number }> {
+/**
+ * ms per step pair of Adam alone over both networks' parameters, in a Loop of CHUNK steps as in
+ * training. The gradients are fixed normal draws of a gradient's size (σ = 1e-3, one Mul per tensor
+ * by a per-step 1): a gradient made from the parameters (g = c·p) would drive them towards 0 and
+ * into the subnormals, and time those instead (it did: 16–19 ms against 10).
+ */
+async function adamAlone(): Promise<{ ms: number; params: number; subnormal: number }> {
   const step = ganStepGraph(undefined, { dropout: DROPOUT });
   const b = new Builder("gan-adam-only");
   const s = b.input("s", "float32", []);
+  const shared: string[] = [];
   const sections = step.sections.map((sec, k) => {
     const grads = new Map<string, string>();
     for (const slot of sec.slots) {
       const t = step.graph.typeOf(slot.param);
       const p = b.input(slot.param, t.dtype, t.shape);
-      grads.set(p, b.mul(p, s));
+      const g = b.input(`g.${slot.param}`, t.dtype, t.shape);
+      shared.push(g);
+      grads.set(p, b.mul(g, s));
     }
     return adam(b, grads, { ...GAN_OPTIM, prefix: k === 0 ? "D." : "G." });
   });
-  const g = loopSteps(b.graph, { carried: new Map([...sections[0].next, ...sections[1].next]) });
+  const g = loopSteps(b.graph, { carried: new Map([...sections[0].next, ...sections[1].next]), shared });
   const init = initGan(new Rng(1));
   const params = { ...init.G, ...init.D };
+  const rng = new Rng(4);
+  const feed: Record<string, Float32Array> = { s: new Float32Array(CHUNK).fill(1) };
+  for (const name of shared) {
+    const gr = rng.fillNormal(new Float32Array(params[name.slice(2)].length)) as Float32Array;
+    for (let i = 0; i < gr.length; i++) gr[i] *= 1e-3;
+    feed[name] = gr;
+  }
   const t = new TrainStep(await sessionFor(g, { threads: THREADS }), g, sections, { params });
-  const feed = { s: new Float32Array(CHUNK).fill(1e-3) };
   await t.run(feed, { steps: CHUNK });
   const reps = 6;
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await t.run(feed, { steps: CHUNK });
-  return { ms: (performance.now() - t0) / (reps * CHUNK), params: Object.values(params).reduce((n, p) => n + p.length, 0) };
+  const ms = (performance.now() - t0) / (reps * CHUNK);
+  let subnormal = 0;
+  for (const a of t.state.values()) for (const x of a as Float32Array) if (x !== 0 && Math.abs(x) < 2 ** -126) subnormal++;
+  return { ms, params: Object.values(params).reduce((n, p) => n + p.length, 0), subnormal };
 }
 
 /** onnxruntime's profiler on the step graph, one step per run (the profiler adds time: read the shares). */
@@ -199,7 +216,7 @@ if (!process.argv.includes("--no-profile")) {
   const p = await stepProfile();
   console.log(`where the time goes — onnxruntime profiler on the step graph (40 single steps; it adds time, read the shares): Gemm ${pct(p.gemm, p.kernelMs)} of kernel time (${(flops / (p.gemm / 1000) / 1e9).toFixed(0)} GFLOP/s on ${(flops / 1e9).toFixed(2)} GFLOP per pair), Add/Sub/Mul/Div/Sqrt (Adam) ${pct(p.elementwise, p.kernelMs)}, rest ${pct(p.kernelMs - p.gemm - p.elementwise, p.kernelMs)}; ${p.line}`);
   const a = await adamAlone();
-  console.log(`Adam alone over both networks' ${(a.params / 1e6).toFixed(2)} M parameters, ${CHUNK} steps per run (+ one Mul per tensor for the gradient): ${a.ms.toFixed(1)} ms per step pair`);
+  console.log(`Adam alone over both networks' ${(a.params / 1e6).toFixed(2)} M parameters, ${CHUNK} steps per run (+ one Mul per tensor for the gradient): ${a.ms.toFixed(1)} ms per step pair (${a.subnormal} subnormal state values after)`);
   const [m, k, n] = [2 * BATCH, GAN_ARCH.discriminator[0], GAN_ARCH.discriminator[1]];
   const rates = gemmRate(m, k, n);
   if (typeof rates === "string") console.log(`this machine's float32 GEMM: ${rates}`);
