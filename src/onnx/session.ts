@@ -137,9 +137,10 @@ export class TrainStep {
    * Sets every subnormal Adam moment (0 < |x| < the dtype's smallest normal number) to 0 and returns
    * how many there were. Why: the moment of a parameter whose gradient stays exactly 0 (a ReLU unit
    * that never fires, weights of a pixel that is 0 in batch after batch) decays by β each step into
-   * the subnormal range, where round-to-nearest holds it at the smallest subnormal for good; on many
-   * x86 CPUs every op on a subnormal takes a microcode assist (the VAE at epoch 50 carried 77 k of
-   * them and spent 23 % more CPU per step on an Intel Ice Lake; docs/onnx-engine.md). Such a moment
+   * the subnormal range, where round-to-nearest holds it among the smallest subnormals for good
+   * (0.9·k·2⁻¹⁴⁹ rounds back to k·2⁻¹⁴⁹ for k ≤ 4); on CPUs that take a microcode assist per
+   * subnormal operand every op on it pays (the VAE at epoch 50 carried 77 k of them and spent 28 %
+   * more CPU per step than without, on an Intel Ice Lake; docs/onnx-engine.md). Such a moment
    * moves no parameter: its update is at most FLT_MIN·lr/ε (≈ 1e-33 with the defaults), less than
    * half an ulp of any parameter above ≈ 1e-25 in magnitude, so parameters and losses are the same
    * bits with or without the flush (tested). The experiments flush once per epoch, so the state does
