@@ -20,7 +20,7 @@ import { defaultMnistDir, loadMnist } from "../src/data/mnist.js";
 import { GAN_CHUNK_STEPS, GAN_DEFAULTS, runGan } from "../src/experiments/gan.js";
 import { GAN_ARCH, GAN_DROPOUT, GAN_OPTIM, ganChunkGraph, GanChunkFeeds, ganStepGraph, initGan, stepPairFlops, toTanhRange } from "../src/models/gan.js";
 import { MaskRng } from "../src/train/dropout.js";
-import { adam, Builder, loopSteps, serialize, sessionFor, TrainStep } from "../src/onnx/index.js";
+import { adam, Builder, countSubnormals, loopSteps, serialize, sessionFor, TrainStep } from "../src/onnx/index.js";
 import { batchChunks, epochOrder } from "../src/train/batches.js";
 import { Rng } from "../src/util/rng.js";
 import { ELEMENTWISE_OPS, GEMM_OPS, opTime, pct, profileOps, topOps } from "./lib/ort-profile.js";
@@ -146,7 +146,7 @@ async function adamAlone(): Promise<{ ms: number; params: number; subnormal: num
     }
     return adam(b, grads, { ...GAN_OPTIM, prefix: k === 0 ? "D." : "G." });
   });
-  const g = loopSteps(b.graph, { carried: new Map([...sections[0].next, ...sections[1].next]), shared });
+  const loop = loopSteps(b.graph, { carried: new Map([...sections[0].next, ...sections[1].next]), shared });
   const init = initGan(new Rng(1));
   const params = { ...init.G, ...init.D };
   const rng = new Rng(4);
@@ -156,14 +156,13 @@ async function adamAlone(): Promise<{ ms: number; params: number; subnormal: num
     for (let i = 0; i < gr.length; i++) gr[i] *= 1e-3;
     feed[name] = gr;
   }
-  const t = new TrainStep(await sessionFor(g, { threads: THREADS }), g, sections, { params });
+  const t = new TrainStep(await sessionFor(loop, { threads: THREADS }), loop, sections, { params });
   await t.run(feed, { steps: CHUNK });
   const reps = 6;
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) await t.run(feed, { steps: CHUNK });
   const ms = (performance.now() - t0) / (reps * CHUNK);
-  let subnormal = 0;
-  for (const a of t.state.values()) for (const x of a as Float32Array) if (x !== 0 && Math.abs(x) < 2 ** -126) subnormal++;
+  const subnormal = [...t.state.values()].reduce((n, a) => n + countSubnormals(a as Float32Array), 0);
   return { ms, params: Object.values(params).reduce((n, p) => n + p.length, 0), subnormal };
 }
 

@@ -11,6 +11,22 @@ import { SerializeOptions, serialize } from "./serialize.js";
 const FLT_MIN = 2 ** -126;
 const DBL_MIN = 2 ** -1022;
 
+/** Calls `hit(i)` for every subnormal element of `a` (0 < |a[i]| < the smallest normal of its type). */
+function eachSubnormal(a: Float32Array | Float64Array, hit: (i: number) => void): void {
+  const tiny = a instanceof Float32Array ? FLT_MIN : DBL_MIN;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (x !== 0 && x < tiny && x > -tiny) hit(i);
+  }
+}
+
+/** How many elements of `a` are subnormal. */
+export function countSubnormals(a: Float32Array | Float64Array): number {
+  let n = 0;
+  eachSubnormal(a, () => n++);
+  return n;
+}
+
 /** Data of one tensor as it travels in and out of a session. */
 export type TensorData = Float32Array | Float64Array | BigInt64Array | Uint16Array | Uint8Array;
 
@@ -152,11 +168,7 @@ export class TrainStep {
       for (const slot of sec.slots) {
         for (const name of [slot.m, slot.v]) {
           const a = this.state.get(name) as Float32Array | Float64Array;
-          const tiny = a instanceof Float32Array ? FLT_MIN : DBL_MIN;
-          for (let i = 0; i < a.length; i++) {
-            const x = a[i];
-            if (x !== 0 && x < tiny && x > -tiny) (a[i] = 0), flushed++;
-          }
+          eachSubnormal(a, (i) => ((a[i] = 0), flushed++));
         }
       }
     }
